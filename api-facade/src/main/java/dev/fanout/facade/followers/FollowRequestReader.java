@@ -1,0 +1,164 @@
+package dev.fanout.facade.followers;
+
+import java.io.IOException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
+import java.net.URLDecoder;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/**
+ * Reads and validates the body of {@code POST /followers}, as JSON or as a form (the original system posted
+ * forms). Done by hand rather than by {@code @RequestBody} so that every way a body can be wrong — absent,
+ * too large, of another type, malformed, invalid — gets its own clear problem, and a bare
+ * {@code curl -X POST} learns what to send instead of getting a 415.
+ */
+@Component
+class FollowRequestReader {
+
+  private final ObjectReader json;
+  private final Validator validator;
+  private final int maxBodyBytes;
+
+  FollowRequestReader(ObjectMapper mapper, Validator validator, FollowersProperties properties) {
+    // Trailing garbage after the object is a malformed body, not something to ignore.
+    this.json = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    this.validator = validator;
+    this.maxBodyBytes = (int) properties.maxBodySize().toBytes();
+  }
+
+  Mono<FollowRequest> read(ServerHttpRequest request) {
+    if (request.getHeaders().getContentLength() > maxBodyBytes) {
+      // Refuse before reading a byte of it.
+      return Mono.error(InvalidFollowRequestException.tooLarge(maxBodyBytes));
+    }
+    return DataBufferUtils.join(request.getBody(), maxBodyBytes)
+        .map(buffer -> {
+          byte[] bytes = new byte[buffer.readableByteCount()];
+          buffer.read(bytes);
+          DataBufferUtils.release(buffer);
+          return bytes;
+        })
+        .defaultIfEmpty(new byte[0])
+        .onErrorMap(DataBufferLimitException.class, e -> InvalidFollowRequestException.tooLarge(maxBodyBytes))
+        .map(body -> validate(parse(request, body)));
+  }
+
+  private FollowRequest parse(ServerHttpRequest request, byte[] body) {
+    if (body.length == 0) {
+      throw InvalidFollowRequestException.badBody("The request body is missing.");
+    }
+    MediaType contentType = contentType(request);
+    if (MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
+        || "json".equals(contentType.getSubtypeSuffix())) {
+      return parseJson(body);
+    }
+    if (MediaType.APPLICATION_FORM_URLENCODED.isCompatibleWith(contentType)) {
+      return parseForm(body, contentType.getCharset() != null ? contentType.getCharset() : StandardCharsets.UTF_8);
+    }
+    throw InvalidFollowRequestException.unsupportedMediaType(contentType.toString());
+  }
+
+  private static MediaType contentType(ServerHttpRequest request) {
+    String header = request.getHeaders().getFirst("Content-Type");
+    if (header == null || header.isBlank()) {
+      throw InvalidFollowRequestException.unsupportedMediaType("(none)");
+    }
+    try {
+      return MediaType.parseMediaType(header);
+    } catch (IllegalArgumentException e) {
+      // InvalidMediaTypeException, or an unknown charset parameter.
+      throw InvalidFollowRequestException.unsupportedMediaType("'" + header + "'");
+    }
+  }
+
+  private FollowRequest parseJson(byte[] body) {
+    JsonNode json;
+    try {
+      json = this.json.readTree(body);
+    } catch (IOException e) {
+      throw InvalidFollowRequestException.badBody("The body is not valid JSON.");
+    }
+    if (json == null || !json.isObject()) {
+      throw InvalidFollowRequestException.badBody("The body must be a JSON object.");
+    }
+    var wrongTypes = new TreeMap<String, String>();
+    String userId = textField(json, "userId", wrongTypes);
+    String followerId = textField(json, "followerId", wrongTypes);
+    if (!wrongTypes.isEmpty()) {
+      throw InvalidFollowRequestException.invalidFields(wrongTypes);
+    }
+    return new FollowRequest(userId, followerId);
+  }
+
+  private static String textField(JsonNode json, String field, Map<String, String> wrongTypes) {
+    JsonNode value = json.get(field);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isTextual()) {
+      wrongTypes.put(field, "must be a string");
+      return null;
+    }
+    return value.textValue();
+  }
+
+  private static FollowRequest parseForm(byte[] body, Charset charset) {
+    var fields = new LinkedHashMap<String, String>();
+    for (String pair : new String(body, charset).split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int equals = pair.indexOf('=');
+      try {
+        String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), charset);
+        String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), charset);
+        fields.putIfAbsent(name, value);
+      } catch (IllegalArgumentException e) {
+        throw InvalidFollowRequestException.badBody("The form body is not valid URL encoding.");
+      }
+    }
+    return new FollowRequest(fields.get("userId"), fields.get("followerId"));
+  }
+
+  private FollowRequest validate(FollowRequest request) {
+    var violations = validator.validate(request);
+    if (violations.isEmpty()) {
+      return request;
+    }
+    // One message per field, the most basic one first ("must not be blank" before "size must be…").
+    var messages = new TreeMap<String, String>();
+    violations.stream()
+        .sorted(Comparator.comparing(FollowRequestReader::precedence))
+        .forEach(v -> messages.putIfAbsent(field(v), v.getMessage()));
+    throw InvalidFollowRequestException.invalidFields(messages);
+  }
+
+  private static String field(ConstraintViolation<?> violation) {
+    String path = violation.getPropertyPath().toString();
+    return path.equals("followerIdDifferentFromUserId") ? "followerId" : path;
+  }
+
+  private static int precedence(ConstraintViolation<?> violation) {
+    return switch (violation.getConstraintDescriptor().getAnnotation().annotationType().getSimpleName()) {
+      case "NotBlank" -> 0;
+      case "Size" -> 1;
+      case "Pattern" -> 2;
+      default -> 3;
+    };
+  }
+}

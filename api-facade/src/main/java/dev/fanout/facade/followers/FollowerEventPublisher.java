@@ -1,0 +1,90 @@
+package dev.fanout.facade.followers;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.facade.sidecar.DaprSidecarProperties;
+import dev.fanout.platform.event.FollowerAdded;
+import dev.fanout.platform.trace.TraceContext;
+import io.dapr.client.DaprClient;
+import io.dapr.client.domain.CloudEvent;
+import io.dapr.client.domain.PublishEventRequest;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
+
+/**
+ * Publishes {@code followerAdded} through the app's own daprd, over gRPC (the SDK's transport).
+ *
+ * <p>We send a complete CloudEvent ({@code application/cloudevents+json}) rather than bare data, so that daprd
+ * keeps our {@code id}: the id we return to the client is the one every subscriber sees and logs. The SDK's own
+ * serializer knows no {@code java.time} types, so we serialize with the app's {@link ObjectMapper} and hand the
+ * SDK bytes. No {@code ttlInSeconds}: an event must wait in the broker for a subscriber that is down, however long.
+ */
+@Component
+class FollowerEventPublisher {
+
+  private static final Logger log = LoggerFactory.getLogger(FollowerEventPublisher.class);
+  static final String SOURCE = "api-facade";
+
+  private final DaprClient dapr;
+  private final ObjectMapper cloudEventMapper;
+  private final DaprSidecarProperties sidecar;
+  private final Clock clock;
+
+  FollowerEventPublisher(DaprClient dapr, ObjectMapper mapper, DaprSidecarProperties sidecar, Clock clock) {
+    this.dapr = dapr;
+    // CloudEvent has optional attributes (data_base64, tracestate, ...): leave them out rather than send nulls.
+    this.cloudEventMapper = mapper.copy().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    this.sidecar = sidecar;
+    this.clock = clock;
+  }
+
+  /**
+   * Completes with the event id once daprd has confirmed that the broker stored the event; fails with
+   * {@link PublishFailedException} when the sidecar or the broker refuses, fails or is too slow.
+   */
+  Mono<String> publish(FollowRequest request, TraceContext trace) {
+    Instant now = clock.instant();
+    var event = new CloudEvent<FollowerAdded>();
+    event.setId(UUID.randomUUID().toString());
+    event.setSource(SOURCE);
+    event.setType(FollowerAdded.CLOUD_EVENT_TYPE);
+    event.setSpecversion("1.0");
+    event.setDatacontenttype("application/json");
+    event.setTime(now.atOffset(ZoneOffset.UTC));
+    event.setTraceParent(trace.traceparent());
+    event.setData(new FollowerAdded(request.userId(), request.followerId(), now));
+
+    return Mono.fromCallable(() -> serialize(event))
+        .flatMap(payload -> dapr.publishEvent(
+            new PublishEventRequest(FollowerAdded.PUBSUB, FollowerAdded.TOPIC, payload)
+                .setContentType(CloudEvent.CONTENT_TYPE)))
+        // The SDK copies "traceparent" from the Reactor context into the gRPC metadata: daprd continues our trace.
+        .contextWrite(Context.of(TraceContext.HEADER, trace.traceparent()))
+        // The SDK also sets this as the gRPC deadline; this bounds the whole call, connection set-up included.
+        .timeout(sidecar.publishTimeout())
+        .doOnSuccess(done -> log.info("published {} id={} trace={} follower={} user={}",
+            FollowerAdded.TOPIC, event.getId(), trace.traceId(), request.followerId(), request.userId()))
+        .onErrorMap(error -> {
+          log.warn("publish failed id={} trace={}: {}", event.getId(), trace.traceId(), error.toString());
+          return new PublishFailedException(error);
+        })
+        .thenReturn(event.getId());
+  }
+
+  private byte[] serialize(CloudEvent<FollowerAdded> event) {
+    try {
+      return cloudEventMapper.writeValueAsBytes(event);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.fanout.email;
+
+import dev.fanout.subscriber.FollowerAddedHandler;
+import dev.fanout.subscriber.PermanentDeliveryFailure;
+import dev.fanout.subscriber.ReceivedEvent;
+import org.springframework.mail.MailParseException;
+import org.springframework.mail.MailPreparationException;
+import org.springframework.mail.MailSender;
+import org.springframework.mail.SimpleMailMessage;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/** Renders "bob started following you" as an email to the followed user and hands it to the mail sender. */
+@Component
+class EmailNotifier implements FollowerAddedHandler {
+
+  private final MailSender mailSender;
+  private final EmailProperties properties;
+
+  EmailNotifier(MailSender mailSender, EmailProperties properties) {
+    this.mailSender = mailSender;
+    this.properties = properties;
+  }
+
+  @Override
+  public Mono<Void> handle(ReceivedEvent event) {
+    SimpleMailMessage message = render(event);
+    // JavaMail blocks on the SMTP conversation: keep it off the event loop.
+    return Mono.fromRunnable(() -> mailSender.send(message))
+        .subscribeOn(Schedulers.boundedElastic())
+        .onErrorMap(error -> error instanceof MailParseException || error instanceof MailPreparationException,
+            error -> new PermanentDeliveryFailure("the message cannot be built: " + error.getMessage(), error))
+        .then();
+  }
+
+  SimpleMailMessage render(ReceivedEvent event) {
+    var message = new SimpleMailMessage();
+    message.setFrom(properties.from());
+    message.setTo(event.data().userId() + "@" + properties.recipientDomain());
+    message.setSubject("You have a new follower");
+    message.setText("Hi " + event.data().userId() + ",\n\n" + event.data().describe() + ".\n\n(event " + event.id() + ")\n");
+    return message;
+  }
+}

@@ -1,0 +1,82 @@
+package dev.fanout.push;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.subscriber.PermanentDeliveryFailure;
+import java.io.IOException;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import reactor.core.publisher.Mono;
+
+/**
+ * POSTs the notification to the push gateway with OkHttp, asynchronously (no event-loop thread waits).
+ * 2xx: delivered. 5xx, 408, 429, timeout or I/O error: transient, the event is redelivered. Any other 4xx: the
+ * gateway will never accept this notification, so it is dropped (to the dead-letter topic) with the reason.
+ */
+class HttpPushGateway implements PushGateway {
+
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  private final OkHttpClient client;
+  private final HttpUrl url;
+  private final ObjectMapper mapper;
+
+  HttpPushGateway(OkHttpClient client, HttpUrl url, ObjectMapper mapper) {
+    this.client = client;
+    this.url = url;
+    this.mapper = mapper;
+  }
+
+  @Override
+  public Mono<Void> send(PushNotification notification) {
+    return Mono.fromCallable(() -> request(notification))
+        .flatMap(request -> Mono.<Void>create(sink -> {
+          Call call = client.newCall(request);
+          sink.onCancel(call::cancel);
+          call.enqueue(new Callback() {
+            @Override
+            public void onFailure(Call call, IOException e) {
+              sink.error(new IOException("push gateway unreachable: " + e, e));
+            }
+
+            @Override
+            public void onResponse(Call call, Response response) {
+              try (response) {
+                int code = response.code();
+                if (response.isSuccessful()) {
+                  sink.success();
+                } else if (code >= 500 || code == 408 || code == 429) {
+                  sink.error(new IOException("push gateway answered " + code + ", will retry"));
+                } else {
+                  sink.error(new PermanentDeliveryFailure(
+                      "push gateway rejected the notification with " + code + ": " + excerpt(response)));
+                }
+              }
+            }
+          });
+        }));
+  }
+
+  private Request request(PushNotification notification) throws JsonProcessingException {
+    return new Request.Builder()
+        .url(url)
+        .header("Idempotency-Key", notification.eventId())
+        .post(RequestBody.create(mapper.writeValueAsBytes(notification), JSON))
+        .build();
+  }
+
+  private static String excerpt(Response response) {
+    try {
+      String body = response.peekBody(200).string().replace('\n', ' ').strip();
+      return body.isEmpty() ? "(no body)" : body;
+    } catch (IOException e) {
+      return "(unreadable body)";
+    }
+  }
+}
