@@ -11,7 +11,7 @@ record FollowRequest(
     @NotBlank @Size(max = FollowRequest.MAX_ID_LENGTH) @Pattern(regexp = ID_PATTERN, message = ID_RULE) String followerId) {
 
   static final int MAX_ID_LENGTH = 64;
-  static final String ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]*";
+  static final String ID_PATTERN = "[\\p{L}\\p{N}][\\p{L}\\p{N}._-]*";
   static final String ID_RULE = "must start with a letter or digit and contain only letters, digits, '.', '_' and '-'";
 
   /** What a client should send; quoted in every problem that is about the body's shape. */

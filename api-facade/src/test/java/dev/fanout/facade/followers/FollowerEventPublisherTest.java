@@ -1,0 +1,198 @@
+package dev.fanout.facade.followers;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.dapr.v1.DaprGrpc;
+import io.dapr.v1.DaprProtos;
+import com.google.protobuf.Empty;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * The facade's real publish path, against stand-ins for its daprd that speak the protocols the app really uses:
+ * gRPC for publishing (the Java SDK's transport), served by a gRPC server in this JVM, and HTTP for the sidecar's
+ * health, served by WireMock. Asserts what reached the sidecar, and that a failing or stalled sidecar gives 503.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = "dapr.sidecar.publish-timeout=700ms")
+class FollowerEventPublisherTest {
+
+  /** What the stub sidecar does with the next publish. */
+  static volatile Consumer<StreamObserver<Empty>> behaviour;
+  static final List<DaprProtos.PublishEventRequest> received = new CopyOnWriteArrayList<>();
+  static final Server sidecar = startSidecar();
+
+  @RegisterExtension
+  static WireMockExtension sidecarHttp = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+  @DynamicPropertySource
+  static void sidecarPorts(DynamicPropertyRegistry registry) {
+    registry.add("dapr.sidecar.grpc-port", sidecar::getPort);
+    registry.add("dapr.sidecar.http-port", sidecarHttp::getPort);
+  }
+
+  @Autowired
+  WebTestClient client;
+
+  @Autowired
+  ObjectMapper mapper;
+
+  @LocalServerPort
+  int port;
+
+  @BeforeEach
+  void reset() {
+    received.clear();
+    behaviour = reply -> {
+      reply.onNext(Empty.getDefaultInstance());
+      reply.onCompleted();
+    };
+  }
+
+  @AfterAll
+  static void stopSidecar() {
+    sidecar.shutdownNow();
+  }
+
+  @Test
+  void publishesTheFollowAsACloudEventWhoseIdIsReturned() throws IOException {
+    String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    String eventId = client.post().uri("/followers").header("traceparent", traceparent)
+        .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
+        .exchange()
+        .expectStatus().isAccepted()
+        .expectBody(FollowersController.Accepted.class).returnResult().getResponseBody().eventId();
+
+    assertThat(received).hasSize(1);
+    DaprProtos.PublishEventRequest publish = received.get(0);
+    assertThat(publish.getPubsubName()).isEqualTo("pubsub");
+    assertThat(publish.getTopic()).isEqualTo("followerAdded");
+    assertThat(publish.getDataContentType()).isEqualTo("application/cloudevents+json");
+    assertThat(publish.getMetadataMap()).doesNotContainKey("ttlInSeconds");
+
+    JsonNode event = mapper.readTree(publish.getData().toByteArray());
+    assertThat(event.path("id").asText()).isEqualTo(eventId).isNotBlank();
+    assertThat(event.path("specversion").asText()).isEqualTo("1.0");
+    assertThat(event.path("type").asText()).isEqualTo("dev.fanout.followerAdded.v1");
+    assertThat(event.path("source").asText()).isEqualTo("api-facade");
+    assertThat(event.path("traceparent").asText()).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-");
+    assertThat(event.path("data").path("userId").asText()).isEqualTo("alice");
+    assertThat(event.path("data").path("followerId").asText()).isEqualTo("bob");
+    assertThat(event.path("data").path("followedAt").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+    assertThat(event.has("data_base64")).as("no null CloudEvent attributes are sent").isFalse();
+  }
+
+  @Test
+  void answersServiceUnavailableWhenTheSidecarRefusesThePublish() {
+    behaviour = reply -> reply.onError(Status.UNAVAILABLE.withDescription("redis: connection refused").asException());
+
+    assertServiceUnavailable();
+    assertThat(received).hasSize(1);
+  }
+
+  @Test
+  void answersServiceUnavailableWhenTheBrokerFailsThePublish() {
+    behaviour = reply -> reply.onError(Status.INTERNAL.withDescription("error when publish to topic").asException());
+
+    assertServiceUnavailable();
+  }
+
+  @Test
+  void answersServiceUnavailableWhenTheSidecarStalls() {
+    behaviour = reply -> { }; // never answers: only the publish timeout ends the call
+
+    long start = System.nanoTime();
+    assertServiceUnavailable();
+    assertThat((System.nanoTime() - start) / 1_000_000).as("bounded by the publish timeout").isLessThan(10_000);
+  }
+
+  @Test
+  void rejectsAContentTypeThatIsNotEvenAMediaType() throws Exception {
+    // WebTestClient refuses to send such headers, so this one goes over a plain HTTP connection.
+    for (String contentType : List.of("not a media type", "application/json; charset=no-such-charset", "/")) {
+      var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/followers"))
+          .header("Content-Type", contentType)
+          .POST(HttpRequest.BodyPublishers.ofString("{\"userId\": \"alice\", \"followerId\": \"bob\"}"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).as(contentType).isEqualTo(415);
+      assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    }
+    assertThat(received).isEmpty();
+  }
+
+  @Test
+  void isReadyOnlyWhileItsSidecarIsHealthy() {
+    sidecarHttp.stubFor(get("/v1.0/healthz").willReturn(aResponse().withStatus(204)));
+    client.get().uri("/actuator/health/readiness").exchange()
+        .expectStatus().isOk()
+        .expectBody().jsonPath("$.components.sidecar.status").isEqualTo("UP");
+
+    sidecarHttp.stubFor(get("/v1.0/healthz").willReturn(aResponse().withStatus(500)));
+    client.get().uri("/actuator/health/readiness").exchange()
+        .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+        .expectBody().jsonPath("$.components.sidecar.status").isEqualTo("DOWN");
+
+    // Liveness must not follow the sidecar: restarting the app would not heal daprd.
+    client.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
+  }
+
+  private void assertServiceUnavailable() {
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
+        .exchange()
+        .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+        .expectHeader().valueEquals("Retry-After", "2")
+        .expectHeader().contentType("application/problem+json")
+        .expectBody()
+        .jsonPath("$.status").isEqualTo(503)
+        .jsonPath("$.eventId").doesNotExist();
+  }
+
+  private static Server startSidecar() {
+    try {
+      return Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+          .addService(new DaprGrpc.DaprImplBase() {
+            @Override
+            public void publishEvent(DaprProtos.PublishEventRequest request, StreamObserver<Empty> reply) {
+              received.add(request);
+              behaviour.accept(reply);
+            }
+          })
+          .build()
+          .start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start the stub sidecar", e);
+    }
+  }
+}

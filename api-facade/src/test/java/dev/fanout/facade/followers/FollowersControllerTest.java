@@ -1,0 +1,266 @@
+package dev.fanout.facade.followers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoInteractions;
+
+import dev.fanout.platform.trace.TraceContext;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.web.reactive.WebFluxTest;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.bean.override.mockito.MockitoBean;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Every way a client can get {@code POST /followers} wrong: a problem-details answer with the right status, and
+ * nothing published. The publisher is a mock here; FollowerEventPublisherTest covers the real publish path.
+ */
+@WebFluxTest(FollowersController.class)
+@Import(FollowRequestReader.class)
+@EnableConfigurationProperties(FollowersProperties.class)
+class FollowersControllerTest {
+
+  private static final String PROBLEM_JSON = "application/problem+json";
+
+  @Autowired
+  WebTestClient client;
+
+  @MockitoBean
+  FollowerEventPublisher publisher;
+
+  @Test
+  void acceptsAJsonFollowAndAnswersWithTheEventId() {
+    given(publisher.publish(any(), any())).willReturn(Mono.just("event-1"));
+
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
+        .exchange()
+        .expectStatus().isAccepted()
+        .expectBody().json("{\"eventId\": \"event-1\"}", true);
+
+    verify(publisher).publish(eq(new FollowRequest("alice", "bob")), any());
+  }
+
+  @Test
+  void acceptsAFormEncodedFollowAsTheOriginalSystemSentIt() {
+    given(publisher.publish(any(), any())).willReturn(Mono.just("event-2"));
+
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+        .bodyValue("userId=alice&followerId=b%C3%B8b.smith")
+        .exchange()
+        .expectStatus().isAccepted()
+        .expectBody().jsonPath("$.eventId").isEqualTo("event-2");
+
+    verify(publisher).publish(eq(new FollowRequest("alice", "bøb.smith")), any());
+  }
+
+  @Test
+  void continuesTheCallersTraceWhenItSendsATraceparent() {
+    given(publisher.publish(any(), any())).willReturn(Mono.just("event-3"));
+    String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+    client.post().uri("/followers").header(TraceContext.HEADER, traceparent)
+        .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
+        .exchange()
+        .expectStatus().isAccepted();
+
+    verify(publisher).publish(any(),
+        argThat(trace -> trace.traceId().equals("0af7651916cd43dd8448eb211c80319c")));
+  }
+
+  @Test
+  void rejectsABareRequestWithTheExpectedBodyInTheDetail() {
+    client.post().uri("/followers")
+        .exchange()
+        .expectStatus().isBadRequest()
+        .expectHeader().contentType(PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.status").isEqualTo(400)
+        .jsonPath("$.detail").value(detail -> assertThat((String) detail)
+            .contains("missing").contains("{\"userId\": \"alice\", \"followerId\": \"bob\"}"))
+        .jsonPath("$.instance").isEqualTo("/followers")
+        .jsonPath("$.traceId").isNotEmpty();
+
+    verifyNoInteractions(publisher);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"{\"userId\": \"alice\",", "not json", "[\"alice\", \"bob\"]", "\"alice\"", "null",
+      "{\"userId\": \"alice\", \"followerId\": \"bob\"} trailing"})
+  void rejectsABodyThatIsNotAJsonObject(String body) {
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON).bodyValue(body)
+        .exchange()
+        .expectStatus().isBadRequest()
+        .expectHeader().contentType(PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.title").isEqualTo("Malformed request body")
+        .jsonPath("$.detail").value(detail -> assertThat((String) detail)
+            .contains("Expected: {\"userId\""));
+
+    verifyNoInteractions(publisher);
+  }
+
+  static Stream<Arguments> invalidFields() {
+    String tooLong = "a".repeat(FollowRequest.MAX_ID_LENGTH + 1);
+    return Stream.of(
+        Arguments.of("{\"userId\": \"alice\"}", "followerId", "must not be blank"),
+        Arguments.of("{\"followerId\": \"bob\"}", "userId", "must not be blank"),
+        Arguments.of("{\"userId\": \"  \", \"followerId\": \"bob\"}", "userId", "must not be blank"),
+        Arguments.of("{\"userId\": \"alice\", \"followerId\": null}", "followerId", "must not be blank"),
+        Arguments.of("{\"userId\": \"" + tooLong + "\", \"followerId\": \"bob\"}", "userId", "size must be"),
+        Arguments.of("{\"userId\": \"alice\", \"followerId\": \"bob<script>\"}", "followerId", "must start with"),
+        Arguments.of("{\"userId\": \"-alice\", \"followerId\": \"bob\"}", "userId", "must start with"),
+        Arguments.of("{\"userId\": \"alice\", \"followerId\": \"bob\\u0000\"}", "followerId", "must start with"),
+        Arguments.of("{\"userId\": 42, \"followerId\": \"bob\"}", "userId", "must be a string"),
+        Arguments.of("{\"userId\": \"alice\", \"followerId\": {\"id\": \"bob\"}}", "followerId", "must be a string"),
+        Arguments.of("{\"userId\": \"alice\", \"followerId\": \"alice\"}", "followerId", "cannot follow themselves"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidFields")
+  void rejectsAnInvalidFieldNamingIt(String body, String field, String message) {
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON).bodyValue(body)
+        .exchange()
+        .expectStatus().isBadRequest()
+        .expectHeader().contentType(PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.title").isEqualTo("Invalid fields")
+        .jsonPath("$.errors[0].field").isEqualTo(field)
+        .jsonPath("$.errors[0].message").value(m -> assertThat((String) m)
+            .contains(message))
+        .jsonPath("$.detail").value(d -> assertThat((String) d).contains(field));
+
+    verifyNoInteractions(publisher);
+  }
+
+  @Test
+  void namesEveryInvalidFieldOfAForm() {
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_FORM_URLENCODED).bodyValue("userId=&other=x")
+        .exchange()
+        .expectStatus().isBadRequest()
+        .expectBody()
+        .jsonPath("$.errors[*].field").isEqualTo(List.of("followerId", "userId"));
+
+    verifyNoInteractions(publisher);
+  }
+
+  @Test
+  void rejectsAFormWithBrokenUrlEncoding() {
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+        .bodyValue("userId=%E0%A4&followerId=%zz")
+        .exchange()
+        .expectStatus().isBadRequest()
+        .expectHeader().contentType(PROBLEM_JSON);
+
+    verifyNoInteractions(publisher);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"text/plain", "application/xml", "multipart/form-data; boundary=x"})
+  void rejectsAnUnsupportedMediaType(String contentType) {
+    client.post().uri("/followers").header("Content-Type", contentType).bodyValue("userId=alice&followerId=bob")
+        .exchange()
+        .expectStatus().isEqualTo(HttpStatus.UNSUPPORTED_MEDIA_TYPE)
+        .expectHeader().contentType(PROBLEM_JSON)
+        .expectHeader().valueEquals("Accept-Post", "application/json, application/x-www-form-urlencoded")
+        .expectBody().jsonPath("$.status").isEqualTo(415);
+
+    verifyNoInteractions(publisher);
+  }
+
+  @Test
+  void rejectsABodyWithoutAContentType() {
+    client.post().uri("/followers").bodyValue(new byte[] {'{', '}'})
+        .exchange()
+        .expectStatus().isEqualTo(HttpStatus.UNSUPPORTED_MEDIA_TYPE)
+        .expectHeader().contentType(PROBLEM_JSON);
+
+    verifyNoInteractions(publisher);
+  }
+
+  @Test
+  void rejectsABodyOverTheLimit() {
+    String padding = "x".repeat(17 * 1024);
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\", \"padding\": \"" + padding + "\"}")
+        .exchange()
+        .expectStatus().isEqualTo(HttpStatus.PAYLOAD_TOO_LARGE)
+        .expectHeader().contentType(PROBLEM_JSON)
+        .expectBody().jsonPath("$.detail").value(d -> assertThat((String) d)
+            .contains("16384 bytes"));
+
+    verifyNoInteractions(publisher);
+  }
+
+  @Test
+  void rejectsAStreamedBodyOverTheLimitThatDeclaresNoLength() {
+    var chunks = Flux.range(0, 20).map(i -> DefaultDataBufferFactory.sharedInstance.wrap(new byte[1024]));
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
+        .body(chunks, DataBuffer.class)
+        .exchange()
+        .expectStatus().isEqualTo(HttpStatus.PAYLOAD_TOO_LARGE)
+        .expectHeader().contentType(PROBLEM_JSON);
+
+    verifyNoInteractions(publisher);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"GET", "PUT", "DELETE", "PATCH"})
+  void rejectsAnotherMethodOnFollowers(String method) {
+    client.method(HttpMethod.valueOf(method)).uri("/followers")
+        .exchange()
+        .expectStatus().isEqualTo(HttpStatus.METHOD_NOT_ALLOWED)
+        .expectHeader().contentType(PROBLEM_JSON)
+        .expectHeader().valueEquals("Allow", "POST")
+        .expectBody().jsonPath("$.status").isEqualTo(405);
+
+    verifyNoInteractions(publisher);
+  }
+
+  @Test
+  void answersAnUnknownPathWithNotFoundProblem() {
+    client.post().uri("/follower").contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
+        .exchange()
+        .expectStatus().isNotFound()
+        .expectHeader().contentType(PROBLEM_JSON)
+        .expectBody().jsonPath("$.status").isEqualTo(404);
+
+    verifyNoInteractions(publisher);
+  }
+
+  @Test
+  void answersServiceUnavailableWithRetryAfterWhenThePublishIsNotConfirmed() {
+    given(publisher.publish(any(), any()))
+        .willReturn(Mono.error(new PublishFailedException(new IllegalStateException("sidecar down"))));
+
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
+        .exchange()
+        .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+        .expectHeader().contentType(PROBLEM_JSON)
+        .expectHeader().valueEquals("Retry-After", "2")
+        .expectBody()
+        .jsonPath("$.status").isEqualTo(503)
+        .jsonPath("$.eventId").doesNotExist();
+  }
+}
