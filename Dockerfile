@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# One image per service, chosen by SERVICE: the service's jar beside the official daprd of the pinned version,
+# started together by scripts/entrypoint.sh (the same script the local runner uses outside Docker).
+# The jars come from docker-compose-setup.yml (or ./mvnw package): build them first.
+#
+#   docker build --build-arg SERVICE=api-facade --build-arg DAPR_VERSION=1.16.5 -t api-facade .
+#
+# DAPR_VERSION has no default here on purpose: it is written once, in .env, and compose passes it in.
+ARG DAPR_VERSION
+
+FROM daprio/daprd:${DAPR_VERSION} AS daprd
+
+FROM eclipse-temurin:21.0.5_11-jre AS runtime
+ARG SERVICE
+RUN test -n "$SERVICE" || (echo "build with --build-arg SERVICE=<module>" >&2; exit 1)
+# curl: the healthcheck. Nothing else is added to the JRE image.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends curl \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=daprd /daprd /usr/local/bin/daprd
+COPY components/ /app/components/
+COPY config/ /app/config/
+COPY scripts/entrypoint.sh scripts/healthcheck.sh /app/
+COPY ${SERVICE}/target/${SERVICE}.jar /app/app.jar
+RUN useradd --system --uid 10001 --home /app fanout
+USER fanout
+WORKDIR /app
+ENV APP_JAR=/app/app.jar \
+    DAPRD=/usr/local/bin/daprd \
+    DAPR_RESOURCES_PATH=/app/components \
+    DAPR_CONFIG=/app/config/daprd.yaml \
+    JAVA_OPTS="-XX:MaxRAMPercentage=60 -XX:+ExitOnOutOfMemoryError"
+HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 CMD ["/app/healthcheck.sh"]
+ENTRYPOINT ["/app/entrypoint.sh"]

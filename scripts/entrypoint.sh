@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Runs one service as a pair: its own daprd sidecar and its Spring Boot app. It is the container's entrypoint
+# (Dockerfile) and, unchanged, how the local runner starts each service outside Docker.
+#
+#   SIGTERM/SIGINT  stop both gracefully, in STOP_ORDER, then exit 0
+#   either one dies the other is stopped and the pair exits non-zero, so that a supervisor (compose's restart
+#                   policy, the local runner) restarts the whole pair
+#
+# STOP_ORDER decides who stops first, because each role needs the other during its own shutdown:
+#   sidecar-first  (subscribers) daprd stops reading the broker and finishes its deliveries while the app is
+#                  still there to answer them; then the app stops. App first would turn every delivery in that
+#                  window into a failed one.
+#   app-first      (publishers) the app stops taking requests and finishes its publishes through a live daprd;
+#                  then daprd stops.
+set -uo pipefail
+
+: "${APP_ID:?APP_ID is required (the Dapr app-id)}"
+: "${APP_PORT:?APP_PORT is required}"
+APP_JAR="${APP_JAR:-/app/app.jar}"
+DAPRD="${DAPRD:-daprd}"
+export DAPR_HTTP_PORT="${DAPR_HTTP_PORT:-3500}"
+export DAPR_GRPC_PORT="${DAPR_GRPC_PORT:-50001}"
+DAPR_INTERNAL_GRPC_PORT="${DAPR_INTERNAL_GRPC_PORT:-50002}"
+DAPR_METRICS_PORT="${DAPR_METRICS_PORT:-9090}"
+DAPR_RESOURCES_PATH="${DAPR_RESOURCES_PATH:-/app/components}"
+DAPR_CONFIG="${DAPR_CONFIG:-/app/config/daprd.yaml}"
+DAPR_LISTEN_ADDRESSES="${DAPR_LISTEN_ADDRESSES:-127.0.0.1}"
+DAPR_LOG_LEVEL="${DAPR_LOG_LEVEL:-info}"
+DAPR_GRACEFUL_SHUTDOWN_SECONDS="${DAPR_GRACEFUL_SHUTDOWN_SECONDS:-10}"
+# Empty: daprd opens no channel to the app (the facade subscribes to nothing, so nothing to ask it).
+DAPR_APP_PORT="${DAPR_APP_PORT-$APP_PORT}"
+STOP_ORDER="${STOP_ORDER:-app-first}"
+STOP_TIMEOUT_SECONDS="${STOP_TIMEOUT_SECONDS:-20}"
+export APP_PORT
+
+log() { echo "entrypoint[$APP_ID]: $*" >&2; }
+
+case "$STOP_ORDER" in
+  app-first | sidecar-first) ;;
+  *) log "STOP_ORDER must be app-first or sidecar-first, not '$STOP_ORDER'"; exit 2 ;;
+esac
+[[ -f "$APP_JAR" ]] || { log "no app jar at $APP_JAR"; exit 2; }
+command -v "$DAPRD" >/dev/null || { log "no daprd at '$DAPRD'"; exit 2; }
+
+daprd_args=(
+  --app-id "$APP_ID"
+  --dapr-http-port "$DAPR_HTTP_PORT"
+  --dapr-grpc-port "$DAPR_GRPC_PORT"
+  --dapr-internal-grpc-port "$DAPR_INTERNAL_GRPC_PORT"
+  --metrics-port "$DAPR_METRICS_PORT"
+  --dapr-listen-addresses "$DAPR_LISTEN_ADDRESSES"
+  --resources-path "$DAPR_RESOURCES_PATH"
+  --config "$DAPR_CONFIG"
+  --log-level "$DAPR_LOG_LEVEL"
+  --dapr-graceful-shutdown-seconds "$DAPR_GRACEFUL_SHUTDOWN_SECONDS"
+)
+if [[ -n "$DAPR_APP_PORT" ]]; then
+  daprd_args+=(--app-port "$DAPR_APP_PORT" --app-protocol http --app-channel-address 127.0.0.1)
+fi
+if [[ -n "${DAPR_PLACEMENT_ADDRESS:-}" ]]; then
+  daprd_args+=(--placement-host-address "$DAPR_PLACEMENT_ADDRESS")
+fi
+if [[ "${DAPR_API_LOGGING:-false}" == true ]]; then
+  daprd_args+=(--enable-api-logging)
+fi
+
+"$DAPRD" "${daprd_args[@]}" &
+daprd_pid=$!
+# shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+java ${JAVA_OPTS:-} -jar "$APP_JAR" &
+app_pid=$!
+log "started daprd (pid $daprd_pid) and app (pid $app_pid)"
+
+# Stops one process: SIGTERM, then SIGKILL if it is still there after STOP_TIMEOUT_SECONDS.
+stop_process() { # name pid
+  local name=$1 pid=$2 waited=0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((waited >= STOP_TIMEOUT_SECONDS * 10)); then
+      log "$name did not stop within ${STOP_TIMEOUT_SECONDS}s; killing it"
+      kill -KILL "$pid" 2>/dev/null
+      break
+    fi
+    sleep 0.1
+    ((waited++))
+  done
+  wait "$pid" 2>/dev/null
+}
+
+stop_pair() {
+  if [[ "$STOP_ORDER" == sidecar-first ]]; then
+    stop_process daprd "$daprd_pid"; stop_process app "$app_pid"
+  else
+    stop_process app "$app_pid"; stop_process daprd "$daprd_pid"
+  fi
+}
+
+on_signal() {
+  trap '' TERM INT
+  log "received $1; stopping ($STOP_ORDER)"
+  stop_pair
+  log "stopped"
+  exit 0
+}
+trap 'on_signal SIGTERM' TERM
+trap 'on_signal SIGINT' INT
+
+# Whichever exits first, unasked, takes the pair down with it.
+wait -n -p exited "$daprd_pid" "$app_pid"
+status=$?
+if [[ "${exited:-}" == "$daprd_pid" ]]; then name=daprd; else name=app; fi
+trap '' TERM INT
+log "$name exited unexpectedly with status $status; stopping the pair"
+stop_pair
+exit $((status == 0 ? 1 : status))
