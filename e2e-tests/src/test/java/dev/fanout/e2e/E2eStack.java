@@ -1,0 +1,88 @@
+package dev.fanout.e2e;
+
+import dev.fanout.runner.LocalStack;
+import dev.fanout.runner.LogSink;
+import dev.fanout.runner.StackOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * One real stack for all end-to-end tests of this JVM, started through the local runner's own code (the same
+ * LocalStack that scripts/run.sh drives): Redis, placement, and each service beside its own daprd. Ports are
+ * shifted by {@value #PORT_OFFSET} so that it runs beside a stack a developer has started by hand. Three
+ * replicas of the email service from the start: competing consumers are part of what every test exercises.
+ * Stopped when the last test of the JVM has run.
+ */
+final class E2eStack implements BeforeAllCallback {
+
+  static final int PORT_OFFSET = 10_000;
+  static final int EMAIL_REPLICAS = 3;
+  static final String FACADE = "api-facade";
+  static final String EMAIL = "email-notification-service";
+  static final String PUSH = "push-notification-service";
+
+  private static LocalStack stack;
+  private static LogRecorder logs;
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+        .getOrComputeIfAbsent(E2eStack.class, key -> start(), Closer.class);
+  }
+
+  static LocalStack stack() {
+    return stack;
+  }
+
+  static LogRecorder logs() {
+    return logs;
+  }
+
+  private static Closer start() {
+    Path root = Path.of(System.getProperty("fanout.root", "..")).toAbsolutePath().normalize();
+    Path runDir = root.resolve("e2e-tests/target/e2e-run");
+    deleteRecursively(runDir); // a fresh broker: no stream left over from an earlier run
+    try {
+      logs = new LogRecorder(runDir.resolve("stack.log"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    System.out.println("e2e: starting the stack; its logs: " + runDir.resolve("stack.log"));
+    LogSink progress = (source, line) -> {
+      if (source.equals("runner")) {
+        System.out.println("e2e: runner | " + line);
+      }
+    };
+    stack = LocalStack.start(StackOptions.defaults(root, logs.and(progress))
+        .withRunDir(runDir)
+        .withPortOffset(PORT_OFFSET)
+        .withScale(Map.of(EMAIL, EMAIL_REPLICAS)));
+    return new Closer();
+  }
+
+  /** Closed by JUnit once every test class has run. */
+  static final class Closer implements ExtensionContext.Store.CloseableResource {
+    @Override
+    public void close() {
+      stack.close();
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

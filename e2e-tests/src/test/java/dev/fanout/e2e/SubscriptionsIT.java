@@ -1,0 +1,31 @@
+package dev.fanout.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fanout.runner.Pair;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** What daprd really registered (its metadata API) is what each app announces, for every replica. */
+@ExtendWith(E2eStack.class)
+class SubscriptionsIT {
+
+  @Test
+  void everySidecarRegisteredExactlyTheSubscriptionsItsAppAnnounces() {
+    for (String subscriber : Fanout.SUBSCRIBERS) {
+      for (Pair pair : E2eStack.stack().pairs(subscriber)) {
+        var announced = E2eStack.stack().announcedSubscriptions(pair);
+        assertThat(announced).as(pair.name() + " announces").contains("pubsub/followerAdded -> /followerAdded")
+            .contains("pubsub/followerAdded-dead-letter-" + subscriber + " -> /followerAdded/dead-letter");
+        assertThat(E2eStack.stack().registeredSubscriptions(pair)).as(pair.name() + " registered")
+            .isEqualTo(announced);
+      }
+    }
+  }
+
+  @Test
+  void theFacadeSubscribesToNothing() {
+    Pair facade = E2eStack.stack().pair(E2eStack.FACADE);
+    assertThat(E2eStack.stack().registeredSubscriptions(facade)).isEmpty();
+  }
+}

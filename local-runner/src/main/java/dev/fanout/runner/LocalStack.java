@@ -1,0 +1,344 @@
+package dev.fanout.runner;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The whole system on this machine, as compose runs it: Redis (append-only persistence, data under the run
+ * directory), placement, and every service as a {@link Pair} of app and real daprd, started through
+ * scripts/entrypoint.sh with the app-ids and ports of dapr.yaml. Used by {@code scripts/run.sh} and, through the
+ * same code, by the end-to-end tests.
+ */
+public final class LocalStack implements AutoCloseable {
+
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final StackOptions options;
+  private final Topology topology;
+  private final Path daprBin;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final List<Pair> pairs = new CopyOnWriteArrayList<>();
+  private ManagedProcess redis;
+  private ManagedProcess placement;
+  private volatile boolean closed;
+
+  private LocalStack(StackOptions options) {
+    this.options = options;
+    this.topology = Topology.read(options.root());
+    this.daprBin = locateDapr(options.root());
+    requireOnPath("redis-server", "the broker; install it with scripts/setup.sh (Debian package redis-server)");
+    requireOnPath("redis-cli", "used to check on the broker; install it with scripts/setup.sh");
+    for (AppSpec app : topology.apps()) {
+      if (!Files.isRegularFile(app.jar())) {
+        throw new IllegalStateException(app.jar() + " is missing: build the jars first (./mvnw package)");
+      }
+    }
+  }
+
+  /** Starts everything and returns once every pair is ready; on failure, stops what it had started. */
+  public static LocalStack start(StackOptions options) {
+    var stack = prepare(options);
+    stack.start();
+    return stack;
+  }
+
+  /** Checks the prerequisites (daprd, Redis, jars) without starting anything. */
+  public static LocalStack prepare(StackOptions options) {
+    return new LocalStack(options);
+  }
+
+  /** Starts everything and returns once every pair is ready; on failure, stops what it had started. */
+  public synchronized void start() {
+    try {
+      startAll();
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void startAll() {
+    long start = System.nanoTime();
+    redis = startRedis();
+    placement = startPlacement();
+    awaitReady("redis", () -> redisPing());
+    for (AppSpec app : topology.apps()) {
+      for (int replica = 1; replica <= options.replicas(app.appId()); replica++) {
+        pairs.add(startPair(app, replica));
+      }
+    }
+    for (Pair pair : pairs) {
+      awaitReady(pair);
+    }
+    options.log().line("runner", String.format("ready in %.1f s", (System.nanoTime() - start) / 1e9));
+  }
+
+  public Topology.HostPort redisAddress() {
+    return topology.redis().plus(options.portOffset());
+  }
+
+  public List<Pair> pairs() {
+    return List.copyOf(pairs);
+  }
+
+  public List<Pair> pairs(String appId) {
+    return pairs.stream().filter(pair -> pair.appId().equals(appId)).toList();
+  }
+
+  public Pair pair(String appId) {
+    return pairs(appId).get(0);
+  }
+
+  public List<String> appIds() {
+    return topology.apps().stream().map(AppSpec::appId).toList();
+  }
+
+  /** Waits until the pair is ready again, e.g. after a restart. */
+  public void awaitReady(Pair pair) {
+    awaitReady(pair.name() + " daprd", () -> status(pair.daprHttpUrl().resolve("/v1.0/healthz")) / 100 == 2);
+    awaitReady(pair.name() + " app", () -> status(pair.appUrl().resolve("/actuator/health/readiness")) == 200);
+    if (pair.subscribes()) {
+      awaitReady(pair.name() + " subscriptions", () -> {
+        Set<String> announced = announcedSubscriptions(pair);
+        return !announced.isEmpty() && announced.equals(registeredSubscriptions(pair));
+      });
+    }
+  }
+
+  /** What the app announces on {@code GET /dapr/subscribe}, as "pubsub/topic -> route" entries. */
+  public Set<String> announcedSubscriptions(Pair pair) {
+    var entries = new TreeSet<String>();
+    for (JsonNode subscription : getJson(pair.appUrl().resolve("/dapr/subscribe"))) {
+      entries.add(subscription.path("pubsubName").asText() + "/" + subscription.path("topic").asText() + " -> "
+          + subscription.path("route").asText());
+    }
+    return entries;
+  }
+
+  /** What daprd actually registered, from its metadata API, in the same form. */
+  public Set<String> registeredSubscriptions(Pair pair) {
+    var entries = new TreeSet<String>();
+    for (JsonNode subscription : getJson(pair.daprHttpUrl().resolve("/v1.0/metadata")).path("subscriptions")) {
+      for (JsonNode rule : subscription.path("rules")) {
+        entries.add(subscription.path("pubsubname").asText() + "/" + subscription.path("topic").asText() + " -> "
+            + rule.path("path").asText());
+      }
+    }
+    return entries;
+  }
+
+  /** Runs redis-cli against this stack's Redis and returns its output, trimmed. */
+  public String redisCli(String... args) {
+    var command = new ArrayList<>(List.of("redis-cli", "-h", redisAddress().host(), "-p",
+        String.valueOf(redisAddress().port())));
+    command.addAll(List.of(args));
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+      return out;
+    } catch (IOException e) {
+      throw new IllegalStateException("redis-cli failed: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The broker: stopped and started by the fault tests. */
+  public ManagedProcess redis() {
+    return redis;
+  }
+
+  /** Stops every pair (in parallel, each in its own order), then placement, then Redis. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    var stoppers = pairs.stream().map(pair -> {
+      var thread = new Thread(pair::stop, "stop-" + pair.name());
+      thread.start();
+      return thread;
+    }).toList();
+    for (Thread stopper : stoppers) {
+      try {
+        stopper.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (placement != null) {
+      placement.stop(Duration.ofSeconds(10));
+    }
+    if (redis != null) {
+      redis.stop(Duration.ofSeconds(10));
+    }
+  }
+
+  private ManagedProcess startRedis() {
+    Path dir = options.runDir().resolve("redis");
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create " + dir, e);
+    }
+    var address = redisAddress();
+    var process = new ManagedProcess("redis", List.of("redis-server",
+        "--port", String.valueOf(address.port()), "--bind", address.host(),
+        "--dir", dir.toString(),
+        // Append-only file, fsync'd every second: an event the facade acknowledged survives a broker restart.
+        "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""),
+        options.root(), Map.of(), options.log(), options.restartPolicy());
+    process.start();
+    return process;
+  }
+
+  private ManagedProcess startPlacement() {
+    var address = topology.placement().plus(options.portOffset());
+    int offset = options.portOffset();
+    var process = new ManagedProcess("placement", List.of(daprBin.resolve("placement").toString(),
+        "--port", String.valueOf(address.port()),
+        "--listen-address", address.host(),
+        // Placement's own defaults (8080, 9090) would collide with the apps; keep its ports beside its gRPC port.
+        "--healthz-port", String.valueOf(address.port() + 1000), "--healthz-listen-address", "127.0.0.1",
+        "--metrics-port", String.valueOf(address.port() + 1001), "--metrics-listen-address", "127.0.0.1",
+        "--initial-cluster", "dapr-placement-0=127.0.0.1:" + (8201 + offset),
+        "--log-level", "warn"),
+        options.root(), Map.of(), options.log(), options.restartPolicy());
+    process.start();
+    return process;
+  }
+
+  private Pair startPair(AppSpec app, int replica) {
+    int offset = options.portOffset();
+    var ports = replica == 1
+        ? new Pair.Ports(app.appPort() + offset, app.daprHttpPort() + offset, app.daprGrpcPort() + offset,
+            app.daprInternalGrpcPort() + offset, app.metricsPort() + offset)
+        : new Pair.Ports(freePort(), freePort(), freePort(), freePort(), freePort());
+    var env = new LinkedHashMap<String, String>(topology.commonEnv());
+    env.putAll(app.env());
+    env.put("REDIS_HOST", redisAddress().toString());
+    env.put("DAPR_PLACEMENT_ADDRESS", topology.placement().plus(offset).toString());
+    env.put("APP_ID", app.appId());
+    env.put("APP_PORT", String.valueOf(ports.app()));
+    env.put("APP_JAR", app.jar().toString());
+    env.put("DAPRD", daprBin.resolve("daprd").toString());
+    env.put("DAPR_HTTP_PORT", String.valueOf(ports.daprHttp()));
+    env.put("DAPR_GRPC_PORT", String.valueOf(ports.daprGrpc()));
+    env.put("DAPR_INTERNAL_GRPC_PORT", String.valueOf(ports.daprInternalGrpc()));
+    env.put("DAPR_METRICS_PORT", String.valueOf(ports.metrics()));
+    env.put("DAPR_RESOURCES_PATH", topology.resourcesPath().toString());
+    env.put("DAPR_CONFIG", topology.configFile().toString());
+    env.put("DAPR_APP_PORT", app.subscribes() ? String.valueOf(ports.app()) : "");
+    env.putAll(options.extraEnv());
+    var process = new ManagedProcess(app.appId() + "-" + replica,
+        List.of("bash", options.root().resolve("scripts/entrypoint.sh").toString()),
+        app.appDir(), env, options.log(), options.restartPolicy());
+    process.start();
+    return new Pair(app, replica, ports, process);
+  }
+
+  private void awaitReady(String what, BooleanSupplier ready) {
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (!ready.getAsBoolean()) {
+      if (closed) {
+        throw new IllegalStateException("stopped while waiting for " + what);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(what + " not ready after " + READY_TIMEOUT.toSeconds() + " s");
+      }
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + what, e);
+      }
+    }
+  }
+
+  private boolean redisPing() {
+    return "PONG".equals(redisCli("PING"));
+  }
+
+  private int status(URI uri) {
+    try {
+      return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  private JsonNode getJson(URI uri) {
+    try {
+      var response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      return response.statusCode() == 200 ? JSON.readTree(response.body()) : JSON.createArrayNode();
+    } catch (IOException e) {
+      return JSON.createArrayNode();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return JSON.createArrayNode();
+    }
+  }
+
+  /** daprd and placement of the pinned version, via scripts/daprd.sh (which builds them the first time). */
+  private static Path locateDapr(Path root) {
+    try {
+      Process process = new ProcessBuilder("bash", root.resolve("scripts/daprd.sh").toString())
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      String dir = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (process.waitFor() != 0 || dir.isEmpty()) {
+        throw new IllegalStateException("scripts/daprd.sh could not provide daprd (exit " + process.exitValue()
+            + "); run scripts/setup.sh and read its output");
+      }
+      return Path.of(dir);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run scripts/daprd.sh: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void requireOnPath(String tool, String why) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return;
+      }
+    }
+    throw new IllegalStateException(tool + " not found on PATH: " + why);
+  }
+
+  private static int freePort() {
+    try (var socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port", e);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package dev.fanout.runner;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * One supervised process: a service pair (scripts/entrypoint.sh), Redis or placement. Its output goes to the
+ * {@link LogSink} under its name; when it exits without being asked to, it is restarted per {@link RestartPolicy},
+ * with a line saying why. Each process gets a session of its own ({@code setsid}), so that a Ctrl-C in the
+ * terminal reaches only the runner, which then stops everything in order.
+ */
+public final class ManagedProcess {
+
+  private final String name;
+  private final List<String> command;
+  private final Path workingDir;
+  private final Map<String, String> env;
+  private final LogSink log;
+  private final RestartPolicy policy;
+
+  private volatile Process process;
+  private volatile boolean stopping;
+  private volatile boolean gaveUp;
+  private int restarts;
+  private long startedAt;
+  private Thread supervisor;
+
+  ManagedProcess(String name, List<String> command, Path workingDir, Map<String, String> env, LogSink log,
+      RestartPolicy policy) {
+    this.name = name;
+    this.command = command;
+    this.workingDir = workingDir;
+    this.env = env;
+    this.log = log;
+    this.policy = policy;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  synchronized void start() {
+    stopping = false;
+    gaveUp = false;
+    restarts = 0;
+    launch();
+    supervisor = new Thread(this::supervise, "supervise-" + name);
+    supervisor.setDaemon(true);
+    supervisor.start();
+  }
+
+  private void launch() {
+    var builder = new ProcessBuilder(prefixWithSetsid(command)).directory(workingDir.toFile()).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + name + ": " + e.getMessage(), e);
+    }
+    startedAt = System.nanoTime();
+    Process current = process;
+    var pump = new Thread(() -> pump(current), "log-" + name);
+    pump.setDaemon(true);
+    pump.start();
+  }
+
+  private void pump(Process current) {
+    try (var reader = new BufferedReader(new InputStreamReader(current.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        log.line(name, line);
+      }
+    } catch (IOException e) {
+      // The process is gone; its exit is reported by the supervisor.
+    }
+  }
+
+  private void supervise() {
+    while (true) {
+      int status;
+      try {
+        status = process.waitFor();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (stopping) {
+        return;
+      }
+      if (System.nanoTime() - startedAt > policy.stableAfter().toNanos()) {
+        restarts = 0;
+      }
+      if (restarts >= policy.maxRestarts()) {
+        gaveUp = true;
+        log.line("runner", name + " exited with status " + status + "; giving up after " + restarts
+            + " restarts in a row (it never stayed up for " + policy.stableAfter().toSeconds() + " s)");
+        return;
+      }
+      restarts++;
+      Duration backoff = policy.backoff(restarts);
+      log.line("runner", name + " exited unexpectedly with status " + status + "; restarting in "
+          + backoff.toMillis() + " ms (restart " + restarts + " of at most " + policy.maxRestarts() + ")");
+      try {
+        Thread.sleep(backoff.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      synchronized (this) {
+        if (stopping) {
+          return;
+        }
+        launch();
+      }
+    }
+  }
+
+  /** SIGTERM, then SIGKILL (with every descendant) if it has not exited within {@code timeout}. */
+  void stop(Duration timeout) {
+    Process current;
+    synchronized (this) {
+      stopping = true;
+      current = process;
+    }
+    if (current == null || !current.isAlive()) {
+      return;
+    }
+    var descendants = current.descendants().toList();
+    current.destroy();
+    try {
+      if (!current.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.line("runner", name + " did not stop within " + timeout.toSeconds() + " s; killing it");
+        current.destroyForcibly();
+        current.waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // Whatever the process left behind (it should have stopped its children itself) goes too.
+    descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+  }
+
+  boolean isAlive() {
+    Process current = process;
+    return current != null && current.isAlive();
+  }
+
+  boolean gaveUp() {
+    return gaveUp;
+  }
+
+  /** A child process of this one whose command line matches, e.g. the daprd or the java of a pair. */
+  public Optional<ProcessHandle> child(Predicate<String> commandLine) {
+    Process current = process;
+    if (current == null) {
+      return Optional.empty();
+    }
+    return current.children()
+        .filter(child -> child.info().commandLine().or(() -> child.info().command()).map(commandLine::test)
+            .orElse(false))
+        .findFirst();
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  private static List<String> prefixWithSetsid(List<String> command) {
+    var full = new java.util.ArrayList<String>();
+    if (Path.of("/usr/bin/setsid").toFile().canExecute()) {
+      full.add("/usr/bin/setsid");
+    }
+    full.addAll(command);
+    return full;
+  }
+}

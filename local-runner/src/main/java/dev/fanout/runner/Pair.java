@@ -1,0 +1,84 @@
+package dev.fanout.runner;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One replica of a service: its app and its own daprd, run together by scripts/entrypoint.sh as one supervised
+ * process, like one container of compose.
+ */
+public final class Pair {
+
+  private final AppSpec spec;
+  private final int replica;
+  private final Ports ports;
+  private final ManagedProcess process;
+
+  /** The ports of this replica; replica 1 has dapr.yaml's (plus the offset), others get free ones. */
+  record Ports(int app, int daprHttp, int daprGrpc, int daprInternalGrpc, int metrics) {
+  }
+
+  Pair(AppSpec spec, int replica, Ports ports, ManagedProcess process) {
+    this.spec = spec;
+    this.replica = replica;
+    this.ports = ports;
+    this.process = process;
+  }
+
+  public String appId() {
+    return spec.appId();
+  }
+
+  public String name() {
+    return process.name();
+  }
+
+  public int replica() {
+    return replica;
+  }
+
+  public boolean subscribes() {
+    return spec.subscribes();
+  }
+
+  public URI appUrl() {
+    return URI.create("http://127.0.0.1:" + ports.app());
+  }
+
+  public URI daprHttpUrl() {
+    return URI.create("http://127.0.0.1:" + ports.daprHttp());
+  }
+
+  Ports ports() {
+    return ports;
+  }
+
+  ManagedProcess process() {
+    return process;
+  }
+
+  /** The app's JVM, a child of the entrypoint. */
+  public Optional<ProcessHandle> appProcess() {
+    return process.child(command -> command.contains("java"));
+  }
+
+  /** This pair's daprd, a child of the entrypoint. */
+  public Optional<ProcessHandle> sidecarProcess() {
+    return process.child(command -> command.contains("daprd"));
+  }
+
+  /** Stops the pair gracefully (SIGTERM to the entrypoint, which stops both halves in order). */
+  public void stop() {
+    process.stop(Duration.ofSeconds(45));
+  }
+
+  /** Starts a stopped pair again. */
+  public void start() {
+    process.start();
+  }
+
+  public boolean isRunning() {
+    return process.isAlive();
+  }
+}

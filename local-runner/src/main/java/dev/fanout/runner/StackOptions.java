@@ -1,0 +1,41 @@
+package dev.fanout.runner;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * How to run the stack.
+ *
+ * @param root the repository (dapr.yaml, components/, scripts/)
+ * @param runDir where Redis keeps its append-only file; a fresh stack reuses what a previous one left there
+ * @param portOffset added to every port of dapr.yaml, so that a test stack can run beside the user's own
+ * @param scale replicas per app-id; absent: one
+ * @param extraEnv added to every pair's environment (after dapr.yaml's)
+ */
+public record StackOptions(Path root, Path runDir, int portOffset, Map<String, Integer> scale,
+    Map<String, String> extraEnv, LogSink log, RestartPolicy restartPolicy) {
+
+  public static StackOptions defaults(Path root, LogSink log) {
+    return new StackOptions(root, root.resolve(".run"), 0, Map.of(), Map.of(), log, RestartPolicy.DEFAULT);
+  }
+
+  public StackOptions withPortOffset(int offset) {
+    return new StackOptions(root, runDir, offset, scale, extraEnv, log, restartPolicy);
+  }
+
+  public StackOptions withRunDir(Path dir) {
+    return new StackOptions(root, dir, portOffset, scale, extraEnv, log, restartPolicy);
+  }
+
+  public StackOptions withScale(Map<String, Integer> replicas) {
+    return new StackOptions(root, runDir, portOffset, Map.copyOf(replicas), extraEnv, log, restartPolicy);
+  }
+
+  public StackOptions withEnv(Map<String, String> env) {
+    return new StackOptions(root, runDir, portOffset, scale, Map.copyOf(env), log, restartPolicy);
+  }
+
+  public int replicas(String appId) {
+    return scale.getOrDefault(appId, 1);
+  }
+}
