@@ -15,6 +15,9 @@ check_image() { # where image
   fi
 }
 
+# The compose file reads the per-service tokens from secrets/ (git-ignored); make some if there are none.
+scripts/generate-secrets.sh
+
 for file in docker-compose.yml docker-compose-setup.yml; do
   rendered="$(docker-compose -f "$file" config)" || { echo "check-compose: $file is invalid" >&2; exit 1; }
   echo "check-compose: $file is valid" >&2

@@ -32,12 +32,14 @@ public final class LocalStack implements AutoCloseable {
 
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
   private final StackOptions options;
   private final Topology topology;
   private final Path daprBin;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<Pair> pairs = new CopyOnWriteArrayList<>();
+  private final Map<String, Pair.Tokens> tokens = new java.util.concurrent.ConcurrentHashMap<>();
   private ManagedProcess redis;
   private ManagedProcess placement;
   private volatile boolean closed;
@@ -115,8 +117,9 @@ public final class LocalStack implements AutoCloseable {
 
   /** Waits until the pair is ready again, e.g. after a restart. */
   public void awaitReady(Pair pair) {
-    awaitReady(pair.name() + " daprd", () -> status(pair.daprHttpUrl().resolve("/v1.0/healthz")) / 100 == 2);
-    awaitReady(pair.name() + " app", () -> status(pair.appUrl().resolve("/actuator/health/readiness")) == 200);
+    awaitReady(pair.name() + " daprd", () -> status(pair.daprHttpUrl().resolve("/v1.0/healthz"), null) / 100 == 2);
+    awaitReady(pair.name() + " app",
+        () -> status(pair.appUrl().resolve("/actuator/health/readiness"), null) == 200);
     if (pair.subscribes()) {
       awaitReady(pair.name() + " subscriptions", () -> {
         Set<String> announced = announcedSubscriptions(pair);
@@ -128,7 +131,7 @@ public final class LocalStack implements AutoCloseable {
   /** What the app announces on {@code GET /dapr/subscribe}, as "pubsub/topic -> route" entries. */
   public Set<String> announcedSubscriptions(Pair pair) {
     var entries = new TreeSet<String>();
-    for (JsonNode subscription : getJson(pair.appUrl().resolve("/dapr/subscribe"))) {
+    for (JsonNode subscription : getJson(pair.appUrl().resolve("/dapr/subscribe"), pair.tokens().appApiToken())) {
       entries.add(subscription.path("pubsubName").asText() + "/" + subscription.path("topic").asText() + " -> "
           + subscription.path("route").asText());
     }
@@ -138,7 +141,8 @@ public final class LocalStack implements AutoCloseable {
   /** What daprd actually registered, from its metadata API, in the same form. */
   public Set<String> registeredSubscriptions(Pair pair) {
     var entries = new TreeSet<String>();
-    for (JsonNode subscription : getJson(pair.daprHttpUrl().resolve("/v1.0/metadata")).path("subscriptions")) {
+    var metadata = getJson(pair.daprHttpUrl().resolve("/v1.0/metadata"), pair.tokens().daprApiToken());
+    for (JsonNode subscription : metadata.path("subscriptions")) {
       for (JsonNode rule : subscription.path("rules")) {
         entries.add(subscription.path("pubsubname").asText() + "/" + subscription.path("topic").asText() + " -> "
             + rule.path("path").asText());
@@ -251,12 +255,15 @@ public final class LocalStack implements AutoCloseable {
     env.put("DAPR_RESOURCES_PATH", topology.resourcesPath().toString());
     env.put("DAPR_CONFIG", topology.configFile().toString());
     env.put("DAPR_APP_PORT", app.subscribes() ? String.valueOf(ports.app()) : "");
+    var pairTokens = tokens.computeIfAbsent(app.appId(), id -> new Pair.Tokens(randomToken(), randomToken()));
+    env.put("DAPR_API_TOKEN", pairTokens.daprApiToken());
+    env.put("APP_API_TOKEN", pairTokens.appApiToken());
     env.putAll(options.extraEnv());
     var process = new ManagedProcess(app.appId() + "-" + replica,
         List.of("bash", options.root().resolve("scripts/entrypoint.sh").toString()),
         app.appDir(), env, options.log(), options.restartPolicy());
     process.start();
-    return new Pair(app, replica, ports, process);
+    return new Pair(app, replica, ports, process, pairTokens);
   }
 
   private void awaitReady(String what, BooleanSupplier ready) {
@@ -281,10 +288,9 @@ public final class LocalStack implements AutoCloseable {
     return "PONG".equals(redisCli("PING"));
   }
 
-  private int status(URI uri) {
+  private int status(URI uri, String token) {
     try {
-      return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode();
+      return http.send(request(uri, token), HttpResponse.BodyHandlers.discarding()).statusCode();
     } catch (IOException e) {
       return -1;
     } catch (InterruptedException e) {
@@ -293,10 +299,17 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  private JsonNode getJson(URI uri) {
+  private static HttpRequest request(URI uri, String token) {
+    var request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2));
+    if (token != null) {
+      request.header("dapr-api-token", token); // the same header name in both directions
+    }
+    return request.build();
+  }
+
+  private JsonNode getJson(URI uri, String token) {
     try {
-      var response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
-          HttpResponse.BodyHandlers.ofByteArray());
+      var response = http.send(request(uri, token), HttpResponse.BodyHandlers.ofByteArray());
       return response.statusCode() == 200 ? JSON.readTree(response.body()) : JSON.createArrayNode();
     } catch (IOException e) {
       return JSON.createArrayNode();
@@ -332,6 +345,12 @@ public final class LocalStack implements AutoCloseable {
       }
     }
     throw new IllegalStateException(tool + " not found on PATH: " + why);
+  }
+
+  private static String randomToken() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return java.util.HexFormat.of().formatHex(bytes);
   }
 
   private static int freePort() {

@@ -14,16 +14,29 @@ public final class Pair {
   private final int replica;
   private final Ports ports;
   private final ManagedProcess process;
+  private final Tokens tokens;
+
+  /**
+   * Per service and per run: what the app must send to its daprd ({@code DAPR_API_TOKEN}) and what daprd sends to
+   * the app ({@code APP_API_TOKEN}). Fresh for every run, never written to a file.
+   */
+  public record Tokens(String daprApiToken, String appApiToken) {
+  }
 
   /** The ports of this replica; replica 1 has dapr.yaml's (plus the offset), others get free ones. */
   record Ports(int app, int daprHttp, int daprGrpc, int daprInternalGrpc, int metrics) {
   }
 
-  Pair(AppSpec spec, int replica, Ports ports, ManagedProcess process) {
+  Pair(AppSpec spec, int replica, Ports ports, ManagedProcess process, Tokens tokens) {
     this.spec = spec;
     this.replica = replica;
     this.ports = ports;
     this.process = process;
+    this.tokens = tokens;
+  }
+
+  public Tokens tokens() {
+    return tokens;
   }
 
   public String appId() {

@@ -3,7 +3,7 @@ package dev.fanout.facade.followers;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.fanout.facade.sidecar.DaprSidecarProperties;
+import dev.fanout.platform.sidecar.DaprSidecarProperties;
 import dev.fanout.platform.event.FollowerAdded;
 import dev.fanout.platform.trace.TraceContext;
 import io.dapr.client.DaprClient;
@@ -70,7 +70,7 @@ class FollowerEventPublisher {
         // The SDK copies "traceparent" from the Reactor context into the gRPC metadata: daprd continues our trace.
         .contextWrite(Context.of(TraceContext.HEADER, trace.traceparent()))
         // The SDK also sets this as the gRPC deadline; this bounds the whole call, connection set-up included.
-        .timeout(sidecar.publishTimeout())
+        .timeout(sidecar.timeout())
         .doOnSuccess(done -> log.info("published {} id={} trace={} follower={} user={}",
             FollowerAdded.TOPIC, event.getId(), trace.traceId(), request.followerId(), request.userId()))
         .onErrorMap(error -> {

@@ -1,5 +1,6 @@
 package dev.fanout.facade.sidecar;
 
+import dev.fanout.platform.sidecar.DaprSidecarProperties;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.ReactiveHealthIndicator;
 import org.springframework.web.reactive.function.client.WebClient;

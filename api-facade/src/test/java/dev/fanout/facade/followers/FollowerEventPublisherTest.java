@@ -43,7 +43,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * health, served by WireMock. Asserts what reached the sidecar, and that a failing or stalled sidecar gives 503.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = "dapr.sidecar.publish-timeout=700ms")
+    properties = "dapr.sidecar.timeout=700ms")
 class FollowerEventPublisherTest {
 
   /** What the stub sidecar does with the next publish. */

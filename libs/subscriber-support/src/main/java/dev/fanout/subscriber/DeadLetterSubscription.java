@@ -3,8 +3,6 @@ package dev.fanout.subscriber;
 import dev.fanout.platform.event.FollowerAdded;
 import io.dapr.Topic;
 import io.dapr.client.domain.CloudEvent;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -13,9 +11,9 @@ import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
 
 /**
- * Events this service dropped, or gave up on after the retry budget, arrive here instead of vanishing: each one is
- * logged at ERROR and counted ({@code fanout.dead-letters}), and stays in the dead-letter stream for replay.
- * The topic is per service, so that each service sees only its own failures.
+ * Events this service dropped, or gave up on after the retry budget, arrive here instead of vanishing: each is
+ * logged at ERROR and counted ({@code fanout.dead-letters}), and stays in the dead-letter stream for replay. The
+ * topic is per service, so that each service sees only its own failures.
  */
 @RestController
 class DeadLetterSubscription {
@@ -26,18 +24,29 @@ class DeadLetterSubscription {
 
   private static final Logger log = LoggerFactory.getLogger(DeadLetterSubscription.class);
 
-  private final Counter deadLetters;
+  private final IdempotencyStore idempotency;
+  private final SubscriptionMetrics metrics;
 
-  DeadLetterSubscription(MeterRegistry registry) {
-    this.deadLetters = Counter.builder("fanout.dead-letters").tag("topic", FollowerAdded.TOPIC).register(registry);
+  DeadLetterSubscription(IdempotencyStore idempotency, SubscriptionMetrics metrics) {
+    this.idempotency = idempotency;
+    this.metrics = metrics;
   }
 
   @Topic(name = TOPIC, pubsubName = FollowerAdded.PUBSUB)
   @PostMapping("/" + FollowerAdded.TOPIC + "/dead-letter")
   Mono<DeliveryStatus> onDeadLetter(@RequestBody CloudEvent<Object> event) {
-    deadLetters.increment();
-    log.error("dead-lettered followerAdded id={} trace={} data={} (total {})",
-        event.getId(), event.getTraceParent(), event.getData(), (long) deadLetters.count());
-    return Mono.just(DeliveryStatus.SUCCESS);
+    // A redelivered copy can run out of retries while the first delivery of the same event is still finishing
+    // its effect: that is no failure.
+    Mono<Boolean> handled = event.getId() == null ? Mono.just(false)
+        : idempotency.isDone(event.getId()).onErrorReturn(false);
+    return handled.map(done -> {
+      if (done) {
+        log.info("dead letter of followerAdded id={}: already handled, nothing lost", event.getId());
+      } else {
+        log.error("dead-lettered followerAdded id={} traceparent={} data={} (dead letters so far: {})",
+            event.getId(), event.getTraceParent(), event.getData(), metrics.deadLetter());
+      }
+      return DeliveryStatus.SUCCESS;
+    });
   }
 }

@@ -1,10 +1,15 @@
 package dev.fanout.subscriber;
 
+import dev.fanout.platform.sidecar.DaprSidecarProperties;
+import dev.fanout.platform.sidecar.SidecarAutoConfiguration;
+import io.dapr.client.DaprClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -12,19 +17,40 @@ import org.springframework.context.annotation.Bean;
  * {@link FollowerAddedHandler}. dapr-sdk-springboot's own auto-configuration adds {@code /dapr/config} and
  * {@code /dapr/subscribe}.
  */
-@AutoConfiguration
+@AutoConfiguration(after = SidecarAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+@EnableConfigurationProperties(SubscriptionProperties.class)
 public class SubscriberAutoConfiguration {
 
   @Bean
-  FollowerAddedSubscription followerAddedSubscription(FollowerAddedHandler handler,
-      ObjectProvider<MeterRegistry> registry) {
-    return new FollowerAddedSubscription(handler, registry.getIfAvailable(SimpleMeterRegistry::new));
+  SubscriptionMetrics subscriptionMetrics(ObjectProvider<MeterRegistry> registry) {
+    // Slice tests have no meter registry; the counts still work, they are just not exported.
+    return new SubscriptionMetrics(registry.getIfAvailable(SimpleMeterRegistry::new));
   }
 
   @Bean
-  DeadLetterSubscription deadLetterSubscription(ObjectProvider<MeterRegistry> registry) {
-    // Slice tests have no meter registry; the counts still work, they are just not exported.
-    return new DeadLetterSubscription(registry.getIfAvailable(SimpleMeterRegistry::new));
+  IdempotencyStore idempotencyStore(DaprClient dapr, SubscriptionProperties properties) {
+    return new IdempotencyStore(dapr, properties.claimTtl(), properties.doneTtl());
+  }
+
+  @Bean
+  FollowerAddedSubscription followerAddedSubscription(FollowerAddedHandler handler, IdempotencyStore idempotency,
+      SubscriptionMetrics metrics) {
+    return new FollowerAddedSubscription(handler, idempotency, metrics);
+  }
+
+  @Bean
+  DeadLetterSubscription deadLetterSubscription(IdempotencyStore idempotency, SubscriptionMetrics metrics) {
+    return new DeadLetterSubscription(idempotency, metrics);
+  }
+
+  @Bean
+  AppApiTokenFilter appApiTokenFilter(DaprSidecarProperties sidecar) {
+    if (!sidecar.hasAppApiToken()) {
+      LoggerFactory.getLogger(SubscriberAutoConfiguration.class).warn("APP_API_TOKEN is not set: anyone who can"
+          + " reach this port can post events to it. Set it (and give daprd the same) outside of tests.");
+      return null;
+    }
+    return new AppApiTokenFilter(sidecar.appApiToken());
   }
 }

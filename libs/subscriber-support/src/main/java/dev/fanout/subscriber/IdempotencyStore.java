@@ -1,0 +1,60 @@
+package dev.fanout.subscriber;
+
+import io.dapr.client.DaprClient;
+import io.dapr.client.domain.State;
+import io.dapr.client.domain.StateOptions;
+import io.dapr.client.domain.TransactionalStateOperation;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import reactor.core.publisher.Mono;
+
+/**
+ * Which events this service has handled, durably, in the Dapr state store (components/statestore.yaml) on the
+ * broker's Redis, shared by the service's replicas and surviving their restarts.
+ *
+ * <p>Two keys per event, both written first-write-wins: {@code claim|id} while one delivery works on the event
+ * (expires, so that a delivery that died mid-way does not block the event forever), and {@code done|id} once its
+ * effect happened. A redelivered copy that finds {@code done} has no second effect; one that finds a live claim
+ * is retried later, by which time the first has finished or failed.
+ */
+class IdempotencyStore {
+
+  static final String STORE = "statestore";
+
+  private static final StateOptions FIRST_WRITE =
+      new StateOptions(StateOptions.Consistency.STRONG, StateOptions.Concurrency.FIRST_WRITE);
+
+  private final DaprClient dapr;
+  private final Map<String, String> claimTtl;
+  private final Map<String, String> doneTtl;
+
+  IdempotencyStore(DaprClient dapr, Duration claimTtl, Duration doneTtl) {
+    this.dapr = dapr;
+    this.claimTtl = Map.of("ttlInSeconds", String.valueOf(claimTtl.toSeconds()));
+    this.doneTtl = Map.of("ttlInSeconds", String.valueOf(doneTtl.toSeconds()));
+  }
+
+  Mono<Boolean> isDone(String eventId) {
+    return dapr.getState(STORE, "done|" + eventId, String.class).map(state -> state.getValue() != null);
+  }
+
+  /** Completes when this delivery holds the event; fails when another one does (or the store is unreachable). */
+  Mono<Void> claim(String eventId) {
+    return dapr.saveBulkState(STORE, List.of(new State<>("claim|" + eventId, "claimed", null, claimTtl, FIRST_WRITE)));
+  }
+
+  /** Records the effect and lets go of the claim, in one transaction. */
+  Mono<Void> markDone(String eventId) {
+    return dapr.executeStateTransaction(STORE, List.of(
+        new TransactionalStateOperation<>(TransactionalStateOperation.OperationType.UPSERT,
+            new State<>("done|" + eventId, "done", null, doneTtl, FIRST_WRITE)),
+        new TransactionalStateOperation<>(TransactionalStateOperation.OperationType.DELETE,
+            new State<>("claim|" + eventId))));
+  }
+
+  /** The effect did not happen: let the next delivery try. */
+  Mono<Void> release(String eventId) {
+    return dapr.deleteState(STORE, "claim|" + eventId);
+  }
+}
