@@ -3,6 +3,7 @@ package dev.fanout.facade.followers;
 import dev.fanout.platform.web.AccessLogFilter;
 import java.net.URI;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.ErrorResponseException;
@@ -27,8 +28,13 @@ class FollowersController {
   record Accepted(String eventId) {
   }
 
-  /** 202 only once the event is in the broker; 503 with Retry-After when that could not be confirmed. */
-  @PostMapping("/followers")
+  /**
+   * 202 only once the event is in the broker; 503 with Retry-After when that could not be confirmed.
+   *
+   * <p>{@code produces}: a client that cannot take our JSON answer gets its 406 before anything is published.
+   * Negotiated only after the handler, it would get the 406 for an event already in the broker, and retry.
+   */
+  @PostMapping(path = "/followers", produces = MediaType.APPLICATION_JSON_VALUE)
   Mono<ResponseEntity<Accepted>> follow(ServerWebExchange exchange) {
     var trace = AccessLogFilter.traceOf(exchange);
     return reader.read(exchange.getRequest())
