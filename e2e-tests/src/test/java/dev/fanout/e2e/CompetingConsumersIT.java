@@ -37,7 +37,7 @@ class CompetingConsumersIT {
     Set<String> wanted = Set.copyOf(eventIds);
     for (Pair replica : replicas) {
       long handledHere = E2eStack.logs().of(replica.name(), line -> true).stream()
-          .map(line -> Fanout.HANDLED.get(E2eStack.EMAIL).matcher(line.text()))
+          .map(line -> Fanout.EMAIL_SENT.matcher(line.text()))
           .filter(Matcher::find)
           .filter(m -> wanted.contains(m.group(1)))
           .count();

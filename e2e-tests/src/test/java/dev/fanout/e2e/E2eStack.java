@@ -30,6 +30,7 @@ final class E2eStack implements BeforeAllCallback {
 
   private static LocalStack stack;
   private static LogRecorder logs;
+  private static PushGatewayStub pushGateway;
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
@@ -45,12 +46,17 @@ final class E2eStack implements BeforeAllCallback {
     return logs;
   }
 
+  static PushGatewayStub pushGateway() {
+    return pushGateway;
+  }
+
   private static Closer start() {
     Path root = Path.of(System.getProperty("fanout.root", "..")).toAbsolutePath().normalize();
     Path runDir = root.resolve("e2e-tests/target/e2e-run");
     deleteRecursively(runDir); // a fresh broker: no stream left over from an earlier run
     try {
       logs = new LogRecorder(runDir.resolve("stack.log"));
+      pushGateway = new PushGatewayStub();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -63,7 +69,9 @@ final class E2eStack implements BeforeAllCallback {
     stack = LocalStack.start(StackOptions.defaults(root, logs.and(progress))
         .withRunDir(runDir)
         .withPortOffset(PORT_OFFSET)
-        .withScale(Map.of(EMAIL, EMAIL_REPLICAS)));
+        .withScale(Map.of(EMAIL, EMAIL_REPLICAS))
+        // The push service talks to a real HTTP gateway; the slow-* users take longer than processingTimeout.
+        .withEnv(Map.of("PUSH_GATEWAY_URL", pushGateway.url().toString(), "FANOUT_PUSH_TIMEOUT", "40s")));
     return new Closer();
   }
 
@@ -72,6 +80,7 @@ final class E2eStack implements BeforeAllCallback {
     @Override
     public void close() {
       stack.close();
+      pushGateway.close();
     }
   }
 

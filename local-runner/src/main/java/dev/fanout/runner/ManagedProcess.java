@@ -48,7 +48,7 @@ public final class ManagedProcess {
     return name;
   }
 
-  synchronized void start() {
+  public synchronized void start() {
     stopping = false;
     gaveUp = false;
     restarts = 0;
@@ -99,9 +99,9 @@ public final class ManagedProcess {
         restarts = 0;
       }
       if (restarts >= policy.maxRestarts()) {
-        gaveUp = true;
         log.line("runner", name + " exited with status " + status + "; giving up after " + restarts
             + " restarts in a row (it never stayed up for " + policy.stableAfter().toSeconds() + " s)");
+        gaveUp = true;
         return;
       }
       restarts++;
@@ -123,7 +123,7 @@ public final class ManagedProcess {
   }
 
   /** SIGTERM, then SIGKILL (with every descendant) if it has not exited within {@code timeout}. */
-  void stop(Duration timeout) {
+  public void stop(Duration timeout) {
     Process current;
     synchronized (this) {
       stopping = true;
@@ -133,11 +133,13 @@ public final class ManagedProcess {
       return;
     }
     var descendants = current.descendants().toList();
-    current.destroy();
+    // Through the handle, not Process.destroy(): that also closes our end of the process's output pipe, so its
+    // shutdown lines would be lost and its next write would kill it with SIGPIPE instead of a graceful stop.
+    current.toHandle().destroy();
     try {
       if (!current.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         log.line("runner", name + " did not stop within " + timeout.toSeconds() + " s; killing it");
-        current.destroyForcibly();
+        current.toHandle().destroyForcibly();
         current.waitFor(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {

@@ -31,11 +31,14 @@ class FollowerAddedSubscription {
   private final FollowerAddedHandler handler;
   private final IdempotencyStore idempotency;
   private final SubscriptionMetrics metrics;
+  private final FanOutLatency latency;
 
-  FollowerAddedSubscription(FollowerAddedHandler handler, IdempotencyStore idempotency, SubscriptionMetrics metrics) {
+  FollowerAddedSubscription(FollowerAddedHandler handler, IdempotencyStore idempotency, SubscriptionMetrics metrics,
+      FanOutLatency latency) {
     this.handler = handler;
     this.idempotency = idempotency;
     this.metrics = metrics;
+    this.latency = latency;
   }
 
   @Topic(name = FollowerAdded.TOPIC, pubsubName = FollowerAdded.PUBSUB, deadLetterTopic = DeadLetterSubscription.TOPIC)
@@ -84,6 +87,7 @@ class FollowerAddedSubscription {
 
   private Mono<DeliveryStatus> handle(ReceivedEvent event) {
     return handler.handle(event)
+        .doOnSuccess(done -> latency.record(event.data().followedAt()))
         .then(Mono.defer(() -> idempotency.markDone(event.id()).onErrorResume(notRecorded -> {
           // The effect happened: answering RETRY now would repeat it. The claim expires; a later copy (there
           // should be none, the event is acknowledged) would find no record.

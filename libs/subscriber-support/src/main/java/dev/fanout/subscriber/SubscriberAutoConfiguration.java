@@ -4,6 +4,7 @@ import dev.fanout.platform.sidecar.DaprSidecarProperties;
 import dev.fanout.platform.sidecar.SidecarAutoConfiguration;
 import io.dapr.client.DaprClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -34,9 +35,14 @@ public class SubscriberAutoConfiguration {
   }
 
   @Bean
+  FanOutLatency fanOutLatency() {
+    return new FanOutLatency(Clock.systemUTC());
+  }
+
+  @Bean
   FollowerAddedSubscription followerAddedSubscription(FollowerAddedHandler handler, IdempotencyStore idempotency,
-      SubscriptionMetrics metrics) {
-    return new FollowerAddedSubscription(handler, idempotency, metrics);
+      SubscriptionMetrics metrics, FanOutLatency latency) {
+    return new FollowerAddedSubscription(handler, idempotency, metrics, latency);
   }
 
   @Bean

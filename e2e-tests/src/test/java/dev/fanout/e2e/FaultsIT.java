@@ -1,0 +1,204 @@
+package dev.fanout.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.fanout.runner.Pair;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Faults while a steady stream of follows runs, against the real stack. Afterwards every event that got a 202
+ * has had its effect in both services exactly once: none lost, none twice. Each scenario prints one line of
+ * figures (and appends it to target/fault-report.md): accepted, handled per subscriber, duplicates suppressed,
+ * lost.
+ */
+@ExtendWith(E2eStack.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultsIT {
+
+  private static final Path REPORT = Path.of("target/fault-report.md");
+
+  @Test
+  @Order(1)
+  void aSubscriberAppKilledMidStreamLosesNothing() {
+    Pair replica = E2eStack.stack().pairs(E2eStack.EMAIL).get(1);
+    runScenario("subscriber app SIGKILL", "killapp", () -> {
+      replica.appProcess().orElseThrow().destroyForcibly();
+      awaitRestarted(replica);
+    });
+  }
+
+  @Test
+  @Order(2)
+  void aSubscribersSidecarKilledMidStreamLosesNothing() {
+    Pair push = E2eStack.stack().pair(E2eStack.PUSH);
+    long killedAt = System.nanoTime();
+    var result = runScenario("subscriber daprd SIGKILL", "killsidecar", () -> {
+      push.sidecarProcess().orElseThrow().destroyForcibly();
+      awaitRestarted(push);
+    });
+    System.out.printf("e2e: events pending at the killed sidecar were all handled %.1f s after the kill%n",
+        (result.drainedAt() - killedAt) / 1e9);
+  }
+
+  @Test
+  @Order(3)
+  void eventsWhoseHandlerFailsAtFirstArriveThroughRetries() {
+    var result = runScenario("push gateway fails twice per event", "flaky-", () -> { });
+    for (String eventId : result.accepted()) {
+      assertThat(E2eStack.pushGateway().attempts(eventId)).as("attempts at the gateway").isGreaterThanOrEqualTo(3);
+    }
+  }
+
+  @Test
+  @Order(4)
+  void anEventThatAlwaysFailsEndsInTheDeadLetterTopicNeverSilentlyAcknowledged() {
+    String deadLetters = "followerAdded-dead-letter-" + E2eStack.PUSH;
+    var down = Fanout.follow("down-1", "ivan");
+    var rejected = Fanout.follow("rejected-1", "judy");
+    assertThat(down.status()).isEqualTo(202);
+    assertThat(rejected.status()).isEqualTo(202);
+
+    for (String eventId : List.of(down.eventId(), rejected.eventId())) {
+      await("dead-letter line for " + eventId).atMost(Duration.ofSeconds(60))
+          .until(() -> !E2eStack.logs().of(E2eStack.PUSH,
+              line -> line.contains("dead-lettered followerAdded id=" + eventId)).isEmpty());
+      assertThat(E2eStack.stack().redisCli("XRANGE", deadLetters, "-", "+")).contains(eventId);
+      assertThat(E2eStack.pushGateway().accepted(List.of(eventId))).as("no effect").isEmpty();
+    }
+    assertThat(E2eStack.pushGateway().attempts(down.eventId())).as("retried before giving up").isGreaterThan(1);
+    assertThat(E2eStack.pushGateway().attempts(rejected.eventId())).as("a 4xx is not retried").isEqualTo(1);
+    // The other service was not affected by push's failures.
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        Fanout.handled(E2eStack.EMAIL, List.of(down.eventId(), rejected.eventId())).size() == 2);
+    report("push gateway always fails (503) / rejects (400)", 2, "2 (email)", "0", "0 (both in the dead-letter"
+        + " topic, logged and counted)");
+  }
+
+  @Test
+  @Order(5)
+  void aHandlerSlowerThanProcessingTimeoutHasOneEffect() {
+    var response = Fanout.follow("slow-1", "ken");
+    assertThat(response.status()).isEqualTo(202);
+    String eventId = response.eventId();
+
+    await("the slow push is done").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+        .until(() -> Fanout.handled(E2eStack.PUSH, List.of(eventId)).size() == 1);
+    await("nothing left pending").atMost(Duration.ofSeconds(60)).until(() -> Fanout.pending(E2eStack.PUSH) == 0);
+
+    assertThat(Fanout.deliveries(E2eStack.PUSH, eventId)).as("the broker redelivered it while the first was running")
+        .isGreaterThanOrEqualTo(2);
+    assertThat(Fanout.handled(E2eStack.PUSH, List.of(eventId))).as("one effect")
+        .containsExactly(java.util.Map.entry(eventId, 1L));
+    report("handler slower than processingTimeout", 1, "1 / 1", String.valueOf(
+        Fanout.duplicatesSuppressed(E2eStack.PUSH, List.of(eventId))), "0");
+  }
+
+  @Test
+  @Order(6)
+  void theBrokerStoppedAndRestartedMidStreamLosesNoAcceptedEvent() {
+    var result = runScenario("Redis stopped 5 s and restarted (AOF)", "brokerdown", () -> {
+      E2eStack.stack().redis().stop(Duration.ofSeconds(10));
+      await("the facade refuses while the broker is down").atMost(Duration.ofSeconds(30))
+          .until(() -> Fanout.follow("probe", "probe2").status() == 503);
+      E2eStack.stack().redis().start();
+    });
+    assertThat(result.refused()).as("503s while the broker was down").containsKey(503);
+    assertThat(result.refusalsWithoutRetryAfter()).as("every 503 carries Retry-After").isZero();
+  }
+
+  @Test
+  @Order(7)
+  void aSubscriberStoppedWithSigtermMidStreamLosesNothing() {
+    Pair replica = E2eStack.stack().pairs(E2eStack.EMAIL).get(0);
+    runScenario("subscriber pair SIGTERM, then started", "sigterm", () -> {
+      replica.stop();
+      replica.start();
+      E2eStack.stack().awaitReady(replica);
+    });
+    assertThat(E2eStack.logs().of(replica.name(), line -> line.contains("stopping (sidecar-first)"))).isNotEmpty();
+  }
+
+  @Test
+  @Order(8)
+  void afterTheBrokerLosesItsDataTheConsumerGroupsComeBack() {
+    // What a restart without persistence leaves: no streams, no consumer groups.
+    assertThat(E2eStack.stack().redisCli("FLUSHALL")).isEqualTo("OK");
+    var result = runScenario("Redis data lost (FLUSHALL)", "flushed", () -> { });
+    long nogroup = nogroupLines();
+    await("NOGROUP errors stopped once the groups were recreated").during(Duration.ofSeconds(5))
+        .atMost(Duration.ofSeconds(10)).until(() -> nogroupLines() == nogroup);
+    assertThat(result.accepted()).isNotEmpty();
+  }
+
+  private static long nogroupLines() {
+    return E2eStack.logs().of("", line -> line.contains("NOGROUP")).size();
+  }
+
+  record Result(List<String> accepted, java.util.Map<Integer, Integer> refused, int refusalsWithoutRetryAfter,
+      long drainedAt) {
+  }
+
+  /** Steady load, the fault in the middle of it, then: everything accepted handled once by both services. */
+  private static Result runScenario(String name, String userPrefix, Runnable fault) {
+    List<String> accepted;
+    SteadyLoad load = new SteadyLoad(userPrefix, 20, 10_000);
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> load.accepted().size() >= 20);
+      fault.run();
+      int afterFault = load.accepted().size();
+      await("the facade accepts again after the fault").atMost(Duration.ofSeconds(120))
+          .until(() -> load.accepted().size() >= afterFault + 20);
+    } finally {
+      load.close();
+    }
+    accepted = load.accepted();
+    Fanout.awaitHandledByAll(accepted, Duration.ofSeconds(180));
+    long drainedAt = System.nanoTime();
+    FanOutIT.awaitNothingPending();
+
+    for (String subscriber : Fanout.SUBSCRIBERS) {
+      var handled = Fanout.handled(subscriber, accepted);
+      assertThat(handled).as(subscriber + ": every accepted event handled").hasSize(accepted.size());
+      assertThat(handled.values()).as(subscriber + ": no event had a second effect").allMatch(count -> count == 1);
+    }
+    report(name, accepted.size(),
+        Fanout.handled(E2eStack.EMAIL, accepted).size() + " / " + Fanout.handled(E2eStack.PUSH, accepted).size(),
+        Fanout.duplicatesSuppressed(E2eStack.EMAIL, accepted) + " / "
+            + Fanout.duplicatesSuppressed(E2eStack.PUSH, accepted),
+        "0" + (load.refused().isEmpty() ? "" : " (refused: " + load.refused() + ")"));
+    return new Result(accepted, load.refused(), load.refusalsWithoutRetryAfter(), drainedAt);
+  }
+
+  private static void awaitRestarted(Pair pair) {
+    await(pair.name() + " restarted by the runner").atMost(Duration.ofSeconds(120))
+        .until(() -> !E2eStack.logs().of("runner", line -> line.startsWith(pair.name() + " exited unexpectedly"))
+            .isEmpty());
+    E2eStack.stack().awaitReady(pair);
+  }
+
+  private static void report(String scenario, int accepted, String handled, String duplicates, String lost) {
+    String line = String.format("| %s | %d | %s | %s | %s |", scenario, accepted, handled, duplicates, lost);
+    System.out.println("fault summary " + line);
+    try {
+      if (!Files.exists(REPORT)) {
+        Files.writeString(REPORT, "| scenario | accepted (202) | handled email / push | duplicates suppressed"
+            + " email / push | lost |\n| --- | --- | --- | --- | --- |\n");
+      }
+      Files.writeString(REPORT, line + "\n", StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package dev.fanout.subscriber;
+
+import dev.fanout.platform.sidecar.SidecarAutoConfiguration;
+import io.dapr.client.DaprClient;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import reactor.core.publisher.Mono;
+
+/**
+ * What a notification service adds to this library, for the slice tests: a handler, here a scripted one. The
+ * state store is in memory, because no daprd runs next to the tests.
+ */
+@SpringBootConfiguration
+// The WebFlux slice does not import the sidecar configuration the subscription now depends on.
+@ImportAutoConfiguration(SidecarAutoConfiguration.class)
+class SubscriberTestApplication {
+
+  /** Every context of this module must use it: daprd's subscription list is JVM-wide (see DaprRuntime). */
+  static final String NAME = "subscriber-support-test";
+
+  @Bean
+  ScriptedHandler scriptedHandler() {
+    return new ScriptedHandler();
+  }
+
+  @Bean
+  InMemoryStateStore inMemoryStateStore() {
+    return new InMemoryStateStore();
+  }
+
+  @Bean
+  DaprClient daprClient(InMemoryStateStore stateStore) {
+    return stateStore.client();
+  }
+
+  /** Records what it is handed and answers as the test scripted it (completing, by default). */
+  static final class ScriptedHandler implements FollowerAddedHandler {
+
+    private final List<ReceivedEvent> received = new CopyOnWriteArrayList<>();
+    private volatile Mono<Void> outcome = Mono.empty();
+
+    @Override
+    public Mono<Void> handle(ReceivedEvent event) {
+      received.add(event);
+      return outcome;
+    }
+
+    void answerWith(Mono<Void> outcome) {
+      this.outcome = outcome;
+    }
+
+    List<ReceivedEvent> received() {
+      return List.copyOf(received);
+    }
+
+    void reset() {
+      received.clear();
+      outcome = Mono.empty();
+    }
+  }
+}

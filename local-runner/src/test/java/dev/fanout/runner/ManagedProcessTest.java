@@ -1,0 +1,59 @@
+package dev.fanout.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** The runner's supervision, on real processes: restart with backoff, a limit, a line saying why each time. */
+class ManagedProcessTest {
+
+  private final List<String> lines = new CopyOnWriteArrayList<>();
+  private final LogSink log = (source, line) -> lines.add(source + " | " + line);
+
+  @Test
+  void restartsACrashingProcessWithBackoffThenGivesUpWithAReason() throws Exception {
+    var policy = new RestartPolicy(Duration.ofMillis(50), Duration.ofMillis(200), 3, Duration.ofMinutes(1));
+    var process = new ManagedProcess("crasher", List.of("bash", "-c", "echo up; exit 3"), Path.of("."), Map.of(),
+        log, policy);
+
+    process.start();
+
+    await().atMost(Duration.ofSeconds(20)).until(process::gaveUp);
+    // The first run and 3 restarts; each run's output is read by its own thread, so wait for the last one.
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> lines.stream().filter(line -> line.equals("crasher | up")).count() == 4);
+    assertThat(lines).filteredOn(line -> line.contains("exited unexpectedly with status 3; restarting in"))
+        .extracting(line -> line.replaceAll(".*restarting in (\\d+) ms.*", "$1"))
+        .containsExactly("50", "100", "200");
+    assertThat(lines).anyMatch(line -> line.startsWith("runner | crasher exited with status 3; giving up after 3"));
+  }
+
+  @Test
+  void aStopIsGracefulAndKeepsTheProcessesLastWords() throws Exception {
+    var process = new ManagedProcess("graceful",
+        List.of("bash", "-c", "trap 'echo stopping cleanly; exit 0' TERM; echo up; sleep 30 & wait"),
+        Path.of("."), Map.of(), log, RestartPolicy.DEFAULT);
+    process.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> lines.contains("graceful | up"));
+
+    process.stop(Duration.ofSeconds(10));
+
+    assertThat(process.isAlive()).isFalse();
+    await().atMost(Duration.ofSeconds(5)).until(() -> lines.contains("graceful | stopping cleanly"));
+    assertThat(lines).contains("graceful | stopping cleanly").noneMatch(line -> line.contains("restarting"));
+  }
+
+  @Test
+  void backoffDoublesUpToItsCeiling() {
+    var policy = new RestartPolicy(Duration.ofSeconds(1), Duration.ofSeconds(30), 5, Duration.ofMinutes(1));
+
+    assertThat(List.of(1, 2, 3, 4, 5, 6, 7)).extracting(policy::backoff).extracting(Duration::toSeconds)
+        .containsExactly(1L, 2L, 4L, 8L, 16L, 30L, 30L);
+  }
+}
