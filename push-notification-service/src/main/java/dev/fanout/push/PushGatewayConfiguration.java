@@ -15,8 +15,13 @@ class PushGatewayConfiguration {
       return new LoggingPushGateway();
     }
     HttpUrl url = HttpUrl.get(properties.gatewayUrl().toString());
-    // One client: one connection pool and one dispatcher for the life of the app.
-    OkHttpClient client = new OkHttpClient.Builder().callTimeout(properties.timeout()).build();
+    // One client: one connection pool and one dispatcher for the life of the app. No silent re-sends of a POST
+    // (OkHttp's default on a failed pooled connection, and on a 408): retrying is daprd's job, per
+    // components/resiliency.yaml, visible in the logs and bounded by the retry budget.
+    OkHttpClient client = new OkHttpClient.Builder()
+        .callTimeout(properties.timeout())
+        .retryOnConnectionFailure(false)
+        .build();
     return new HttpPushGateway(client, url, mapper);
   }
 }

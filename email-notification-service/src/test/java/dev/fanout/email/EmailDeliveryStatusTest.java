@@ -1,0 +1,78 @@
+package dev.fanout.email;
+
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.BDDMockito.willThrow;
+import static org.mockito.Mockito.verify;
+
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentMatcher;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.MediaType;
+import org.springframework.mail.MailParseException;
+import org.springframework.mail.MailSendException;
+import org.springframework.mail.MailSender;
+import org.springframework.mail.SimpleMailMessage;
+import org.springframework.test.context.bean.override.mockito.MockitoBean;
+import org.springframework.test.json.JsonCompareMode;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/** What daprd is told when the mail sender fails: whether the event is redelivered or dead-lettered. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@Import(InMemoryStateStore.Beans.class)
+class EmailDeliveryStatusTest {
+
+  @Autowired
+  WebTestClient client;
+
+  @BeforeEach
+  void allowForABusyMachine() {
+    // The first requests to a fresh context can take longer than WebTestClient's default 5s on a loaded host.
+    client = client.mutate().responseTimeout(Duration.ofSeconds(30)).build();
+  }
+
+  @MockitoBean
+  MailSender mailSender;
+
+  @Test
+  void answersDropWhenTheMessageCannotBeParsed() {
+    willThrow(new MailParseException("bad address")).given(mailSender).send(any(SimpleMailMessage.class));
+
+    deliver("evt-email-drop")
+        .expectBody().json("{\"status\":\"DROP\"}", JsonCompareMode.STRICT);
+
+    verify(mailSender).send(argThat(toAlice()));
+  }
+
+  @Test
+  void answersRetryWhenTheMessageCannotBeSent() {
+    willThrow(new MailSendException("SMTP server unreachable"))
+        .given(mailSender).send(any(SimpleMailMessage.class));
+
+    deliver("evt-email-retry")
+        .expectBody().json("{\"status\":\"RETRY\"}", JsonCompareMode.STRICT);
+
+    verify(mailSender).send(argThat(toAlice()));
+  }
+
+  private static ArgumentMatcher<SimpleMailMessage> toAlice() {
+    return message -> Arrays.equals(message.getTo(), new String[] {"alice@users.example"});
+  }
+
+  private WebTestClient.ResponseSpec deliver(String id) {
+    return client.post().uri("/followerAdded")
+        .contentType(MediaType.parseMediaType("application/cloudevents+json"))
+        .bodyValue("""
+            {"id": "%s", "source": "api-facade", "type": "dev.fanout.followerAdded.v1",
+             "specversion": "1.0", "datacontenttype": "application/json",
+             "data": {"userId": "alice", "followerId": "bob", "followedAt": "2025-01-02T03:04:05Z"}}"""
+            .formatted(id))
+        .exchange()
+        .expectStatus().isOk();
+  }
+}

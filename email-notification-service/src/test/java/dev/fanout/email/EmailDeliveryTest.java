@@ -1,0 +1,72 @@
+package dev.fanout.email;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.MediaType;
+import org.springframework.mail.MailSender;
+import org.springframework.test.json.JsonCompareMode;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * An event posted to the running service as daprd would, through to the email: without SMTP configured, the
+ * email is written to the log.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@Import(InMemoryStateStore.Beans.class)
+@ExtendWith(OutputCaptureExtension.class)
+class EmailDeliveryTest {
+
+  @Autowired
+  WebTestClient client;
+
+  @BeforeEach
+  void allowForABusyMachine() {
+    // The first requests to a fresh context can take longer than WebTestClient's default 5s on a loaded host.
+    client = client.mutate().responseTimeout(Duration.ofSeconds(30)).build();
+  }
+
+  @Autowired
+  MailSender mailSender;
+
+  @Test
+  void logsTheEmailAndAnswersSuccessWhenNoSmtpHostIsConfigured(CapturedOutput output) {
+    assertThat(mailSender).isInstanceOf(LoggingMailSender.class);
+
+    deliver("evt-email-1").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+
+    // The send completes before the status is answered, so the line is already there.
+    assertThat(output.getOut()).containsOnlyOnce(
+        "email to=[alice@users.example] subject=\"You have a new follower\" text=\"Hi alice,  bob started following"
+            + " you.  (event evt-email-1)\"");
+  }
+
+  @Test
+  void emailsOnceForAnEventDeliveredTwice(CapturedOutput output) {
+    deliver("evt-email-2").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+    deliver("evt-email-2").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+
+    assertThat(output.getOut()).containsOnlyOnce("(event evt-email-2)");
+  }
+
+  private WebTestClient.ResponseSpec deliver(String id) {
+    return client.post().uri("/followerAdded")
+        .contentType(MediaType.parseMediaType("application/cloudevents+json"))
+        .bodyValue("""
+            {"id": "%s", "source": "api-facade", "type": "dev.fanout.followerAdded.v1",
+             "specversion": "1.0", "datacontenttype": "application/json",
+             "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+             "data": {"userId": "alice", "followerId": "bob", "followedAt": "2025-01-02T03:04:05Z"}}"""
+            .formatted(id))
+        .exchange()
+        .expectStatus().isOk();
+  }
+}

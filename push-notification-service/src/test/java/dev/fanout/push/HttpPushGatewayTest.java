@@ -1,0 +1,157 @@
+package dev.fanout.push;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.json.JsonCompareMode;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * The push service in front of a push gateway that answers every way a real one can, as daprd would see it:
+ * the status for each delivery, and what reached the gateway.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@Import(InMemoryStateStore.Beans.class)
+class HttpPushGatewayTest {
+
+  private static final String PUSH_PATH = "/v1/push";
+
+  @RegisterExtension
+  static WireMockExtension gateway = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+  @DynamicPropertySource
+  static void pointAtTheGateway(DynamicPropertyRegistry registry) {
+    registry.add("fanout.push.gateway-url", () -> gateway.baseUrl() + PUSH_PATH);
+    // Far above what a local stub needs even on a loaded machine: every answer here is the gateway's own, never a
+    // timeout (HttpPushGatewayTimeoutTest covers that).
+    registry.add("fanout.push.timeout", () -> "5s");
+  }
+
+  @Autowired
+  WebTestClient client;
+
+  @Autowired
+  PushGateway pushGateway;
+
+  @BeforeEach
+  void allowForABusyMachine() {
+    // The first requests to a fresh context can take longer than WebTestClient's default 5s on a loaded host.
+    client = client.mutate().responseTimeout(Duration.ofSeconds(30)).build();
+  }
+
+  @ParameterizedTest(name = "gateway answers {0}")
+  @ValueSource(ints = {200, 202})
+  void answersSuccessAndPostsTheNotificationWhenTheGatewayAccepts(int status) {
+    gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(status)));
+
+    deliver("evt-accepted-" + status).expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+
+    assertThat(pushGateway).isInstanceOf(HttpPushGateway.class);
+    gateway.verify(1, postRequestedFor(urlEqualTo(PUSH_PATH))
+        .withHeader("Idempotency-Key", equalTo("evt-accepted-" + status))
+        .withHeader("Content-Type", containing("application/json"))
+        .withRequestBody(equalToJson("""
+            {"userId": "alice", "title": "New follower", "body": "bob started following you",
+             "eventId": "evt-accepted-%d"}""".formatted(status))));
+  }
+
+  @ParameterizedTest(name = "gateway answers {0}")
+  @ValueSource(ints = {500, 503, 429})
+  void answersRetryWhenTheGatewayFailsTransiently(int status) {
+    gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(status)));
+
+    deliver("evt-transient-" + status).expectBody().json("{\"status\":\"RETRY\"}", JsonCompareMode.STRICT);
+
+    gateway.verify(1, postRequestedFor(urlEqualTo(PUSH_PATH))
+        .withHeader("Idempotency-Key", equalTo("evt-transient-" + status)));
+  }
+
+  @Test
+  void answersRetryWhenTheGatewayTimesOutTheRequest() {
+    gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(408)));
+
+    deliver("evt-transient-408").expectBody().json("{\"status\":\"RETRY\"}", JsonCompareMode.STRICT);
+
+    // Once: OkHttp's own re-send of a 408 is off, so every retry is daprd's, bounded by the retry budget.
+    gateway.verify(1, postRequestedFor(urlEqualTo(PUSH_PATH))
+        .withHeader("Idempotency-Key", equalTo("evt-transient-408")));
+  }
+
+  @ParameterizedTest(name = "gateway answers {0}")
+  @ValueSource(ints = {400, 404})
+  void answersDropWhenTheGatewayRejectsTheNotification(int status) {
+    gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(status).withBody("unknown user")));
+
+    deliver("evt-rejected-" + status).expectBody().json("{\"status\":\"DROP\"}", JsonCompareMode.STRICT);
+
+    gateway.verify(1, postRequestedFor(urlEqualTo(PUSH_PATH))
+        .withHeader("Idempotency-Key", equalTo("evt-rejected-" + status)));
+  }
+
+  @Test
+  void answersRetryWhenTheGatewayResetsTheConnection() {
+    gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+
+    deliver("evt-reset").expectBody().json("{\"status\":\"RETRY\"}", JsonCompareMode.STRICT);
+
+    // Once: OkHttp does not silently re-send the POST on a new connection; daprd redelivers the event instead.
+    gateway.verify(1, postRequestedFor(urlEqualTo(PUSH_PATH))
+        .withHeader("Idempotency-Key", equalTo("evt-reset")));
+  }
+
+  @Test
+  void pushesOnceForAnEventDeliveredTwice() {
+    gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(200)));
+
+    deliver("evt-twice").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+    deliver("evt-twice").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+
+    gateway.verify(1, postRequestedFor(urlEqualTo(PUSH_PATH)).withHeader("Idempotency-Key", equalTo("evt-twice")));
+  }
+
+  @Test
+  void pushesAgainWhenAnEventIsRedeliveredAfterAFailure() {
+    gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(503)));
+    deliver("evt-again").expectBody().json("{\"status\":\"RETRY\"}", JsonCompareMode.STRICT);
+
+    gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(200)));
+    deliver("evt-again").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+
+    // Both attempts carry the same key, so that a gateway which did act on the first can tell.
+    gateway.verify(2, postRequestedFor(urlEqualTo(PUSH_PATH)).withHeader("Idempotency-Key", equalTo("evt-again")));
+  }
+
+  private WebTestClient.ResponseSpec deliver(String id) {
+    return client.post().uri("/followerAdded")
+        .contentType(MediaType.parseMediaType("application/cloudevents+json"))
+        .bodyValue("""
+            {"id": "%s", "source": "api-facade", "type": "dev.fanout.followerAdded.v1",
+             "specversion": "1.0", "datacontenttype": "application/json",
+             "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+             "data": {"userId": "alice", "followerId": "bob", "followedAt": "2025-01-02T03:04:05Z"}}"""
+            .formatted(id))
+        .exchange()
+        .expectStatus().isOk();
+  }
+}
