@@ -9,6 +9,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.fanout.subscriber.InMemoryStateStore;
 import java.time.Duration;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;

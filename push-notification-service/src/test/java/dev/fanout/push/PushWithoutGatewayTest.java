@@ -2,6 +2,7 @@ package dev.fanout.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fanout.subscriber.InMemoryStateStore;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -12,21 +12,23 @@ import io.dapr.client.domain.TransactionalStateOperation;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
 import reactor.core.publisher.Mono;
 
 /**
  * The Dapr state store behind the {@link DaprClient} calls {@link IdempotencyStore} makes, kept in memory, with
  * daprd's first-write-wins semantics: no daprd runs next to these tests. It can be taken down, as a sidecar or
- * Redis in trouble would be.
+ * Redis in trouble would be. Shared with the notification services' tests through this module's test-jar.
  */
-final class InMemoryStateStore {
+public final class InMemoryStateStore {
 
   private final Map<String, Object> entries = new ConcurrentHashMap<>();
   private final DaprClient client = mock(DaprClient.class);
   private volatile boolean reachable = true;
 
   @SuppressWarnings("unchecked")
-  InMemoryStateStore() {
+  public InMemoryStateStore() {
     when(client.getState(anyString(), anyString(), eq(String.class))).thenAnswer(call -> available(() -> {
       String key = call.getArgument(1);
       Object value = entries.get(key);
@@ -56,25 +58,40 @@ final class InMemoryStateStore {
     }));
   }
 
-  DaprClient client() {
+  public DaprClient client() {
     return client;
   }
 
-  void goDown() {
+  public void goDown() {
     reachable = false;
   }
 
-  void put(String key, String value) {
+  public void put(String key, String value) {
     entries.put(key, value);
   }
 
-  boolean contains(String key) {
+  public boolean contains(String key) {
     return entries.containsKey(key);
   }
 
-  void clear() {
+  public void clear() {
     entries.clear();
     reachable = true;
+  }
+
+  /** Gives a Spring test context this store and a DaprClient backed by it: {@code @Import(InMemoryStateStore.Beans.class)}. */
+  @TestConfiguration(proxyBeanMethods = false)
+  public static class Beans {
+
+    @Bean
+    InMemoryStateStore inMemoryStateStore() {
+      return new InMemoryStateStore();
+    }
+
+    @Bean
+    DaprClient daprClient(InMemoryStateStore stateStore) {
+      return stateStore.client();
+    }
   }
 
   private <T> Mono<T> available(java.util.function.Supplier<Mono<T>> operation) {
