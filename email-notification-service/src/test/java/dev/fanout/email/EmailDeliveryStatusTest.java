@@ -5,6 +5,7 @@ import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.BDDMockito.willThrow;
 import static org.mockito.Mockito.verify;
 
+import dev.fanout.subscriber.DaprDelivery;
 import dev.fanout.subscriber.InMemoryStateStore;
 import java.time.Duration;
 import java.util.Arrays;
@@ -14,7 +15,6 @@ import org.mockito.ArgumentMatcher;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
-import org.springframework.http.MediaType;
 import org.springframework.mail.MailParseException;
 import org.springframework.mail.MailSendException;
 import org.springframework.mail.MailSender;
@@ -66,14 +66,6 @@ class EmailDeliveryStatusTest {
   }
 
   private WebTestClient.ResponseSpec deliver(String id) {
-    return client.post().uri("/followerAdded")
-        .contentType(MediaType.parseMediaType("application/cloudevents+json"))
-        .bodyValue("""
-            {"id": "%s", "source": "api-facade", "type": "dev.fanout.followerAdded.v1",
-             "specversion": "1.0", "datacontenttype": "application/json",
-             "data": {"userId": "alice", "followerId": "bob", "followedAt": "2025-01-02T03:04:05Z"}}"""
-            .formatted(id))
-        .exchange()
-        .expectStatus().isOk();
+    return DaprDelivery.deliver(client, id);
   }
 }

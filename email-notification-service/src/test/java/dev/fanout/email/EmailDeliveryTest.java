@@ -2,6 +2,7 @@ package dev.fanout.email;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fanout.subscriber.DaprDelivery;
 import dev.fanout.subscriber.InMemoryStateStore;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,7 +13,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Import;
-import org.springframework.http.MediaType;
 import org.springframework.mail.MailSender;
 import org.springframework.test.json.JsonCompareMode;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -59,15 +59,6 @@ class EmailDeliveryTest {
   }
 
   private WebTestClient.ResponseSpec deliver(String id) {
-    return client.post().uri("/followerAdded")
-        .contentType(MediaType.parseMediaType("application/cloudevents+json"))
-        .bodyValue("""
-            {"id": "%s", "source": "api-facade", "type": "dev.fanout.followerAdded.v1",
-             "specversion": "1.0", "datacontenttype": "application/json",
-             "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-             "data": {"userId": "alice", "followerId": "bob", "followedAt": "2025-01-02T03:04:05Z"}}"""
-            .formatted(id))
-        .exchange()
-        .expectStatus().isOk();
+    return DaprDelivery.deliver(client, id);
   }
 }

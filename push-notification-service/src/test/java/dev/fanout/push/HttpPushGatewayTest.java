@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.fanout.subscriber.DaprDelivery;
 import dev.fanout.subscriber.InMemoryStateStore;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,7 +23,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
-import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.json.JsonCompareMode;
@@ -144,15 +144,6 @@ class HttpPushGatewayTest {
   }
 
   private WebTestClient.ResponseSpec deliver(String id) {
-    return client.post().uri("/followerAdded")
-        .contentType(MediaType.parseMediaType("application/cloudevents+json"))
-        .bodyValue("""
-            {"id": "%s", "source": "api-facade", "type": "dev.fanout.followerAdded.v1",
-             "specversion": "1.0", "datacontenttype": "application/json",
-             "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-             "data": {"userId": "alice", "followerId": "bob", "followedAt": "2025-01-02T03:04:05Z"}}"""
-            .formatted(id))
-        .exchange()
-        .expectStatus().isOk();
+    return DaprDelivery.deliver(client, id);
   }
 }
