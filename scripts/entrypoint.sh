@@ -3,8 +3,8 @@
 # (Dockerfile) and, unchanged, how the local runner starts each service outside Docker.
 #
 #   SIGTERM/SIGINT  stop both gracefully, in STOP_ORDER, then exit 0
-#   either one dies the other is stopped and the pair exits non-zero, so that a supervisor (compose's restart
-#                   policy, the local runner) restarts the whole pair
+#   either one dies the pair exits non-zero, so that a supervisor (compose's restart policy, the local runner)
+#                   restarts it: the app gracefully after its daprd died, daprd at once after its app died
 #
 # STOP_ORDER decides who stops first, because each role needs the other during its own shutdown:
 #   sidecar-first  (subscribers) daprd stops reading the broker and finishes its deliveries while the app is
@@ -109,8 +109,16 @@ trap 'on_signal SIGINT' INT
 # Whichever exits first, unasked, takes the pair down with it.
 wait -n -p exited "$daprd_pid" "$app_pid"
 status=$?
-if [[ "${exited:-}" == "$daprd_pid" ]]; then name=daprd; else name=app; fi
 trap '' TERM INT
-log "$name exited unexpectedly with status $status; stopping the pair"
-stop_pair
+if [[ "${exited:-}" == "$daprd_pid" ]]; then
+  log "daprd exited unexpectedly with status $status; stopping the app"
+  stop_process app "$app_pid"
+else
+  # No graceful stop for daprd here: it would retry its in-flight deliveries against the dead app and, once the
+  # retries ran out, move them to the dead-letter topic. Killed, it acknowledges nothing: they stay pending in
+  # the broker and another replica (or this one, restarted) gets them after processingTimeout.
+  log "app exited unexpectedly with status $status; killing daprd so that its in-flight events stay pending"
+  kill -KILL "$daprd_pid" 2>/dev/null
+  wait "$daprd_pid" 2>/dev/null
+fi
 exit $((status == 0 ? 1 : status))

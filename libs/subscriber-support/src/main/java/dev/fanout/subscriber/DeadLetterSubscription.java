@@ -35,18 +35,25 @@ class DeadLetterSubscription {
   @Topic(name = TOPIC, pubsubName = FollowerAdded.PUBSUB)
   @PostMapping("/" + FollowerAdded.TOPIC + "/dead-letter")
   Mono<DeliveryStatus> onDeadLetter(@RequestBody CloudEvent<Object> event) {
-    // A redelivered copy can run out of retries while the first delivery of the same event is still finishing
-    // its effect: that is no failure.
-    Mono<Boolean> handled = event.getId() == null ? Mono.just(false)
-        : idempotency.isDone(event.getId()).onErrorReturn(false);
-    return handled.map(done -> {
-      if (done) {
-        log.info("dead letter of followerAdded id={}: already handled, nothing lost", event.getId());
-      } else {
-        log.error("dead-lettered followerAdded id={} traceparent={} data={} (dead letters so far: {})",
-            event.getId(), event.getTraceParent(), event.getData(), metrics.deadLetter());
-      }
-      return DeliveryStatus.SUCCESS;
-    });
+    if (event.getId() == null) {
+      return Mono.just(deadLettered(event));
+    }
+    // A redelivered copy can run out of retries while the first delivery of the same event is still working on
+    // it: that is no failure. Done: nothing lost. Still held: ask again later, by then it is done or released.
+    return idempotency.isDone(event.getId())
+        .flatMap(done -> done ? Mono.just(alreadyHandled(event)) : idempotency.isClaimed(event.getId())
+            .map(claimed -> claimed ? DeliveryStatus.RETRY : deadLettered(event)))
+        .onErrorResume(storeDown -> Mono.just(deadLettered(event)));
+  }
+
+  private DeliveryStatus alreadyHandled(CloudEvent<Object> event) {
+    log.info("dead letter of followerAdded id={}: already handled, nothing lost", event.getId());
+    return DeliveryStatus.SUCCESS;
+  }
+
+  private DeliveryStatus deadLettered(CloudEvent<Object> event) {
+    log.error("dead-lettered followerAdded id={} traceparent={} data={} (dead letters so far: {})",
+        event.getId(), event.getTraceParent(), event.getData(), metrics.deadLetter());
+    return DeliveryStatus.SUCCESS;
   }
 }

@@ -5,6 +5,7 @@ import dev.fanout.platform.trace.TraceContext;
 import dev.fanout.platform.web.AccessLogFilter;
 import io.dapr.Topic;
 import io.dapr.client.domain.CloudEvent;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -13,6 +14,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -32,13 +35,15 @@ class FollowerAddedSubscription {
   private final IdempotencyStore idempotency;
   private final SubscriptionMetrics metrics;
   private final FanOutLatency latency;
+  private final Duration claimRenewal;
 
   FollowerAddedSubscription(FollowerAddedHandler handler, IdempotencyStore idempotency, SubscriptionMetrics metrics,
-      FanOutLatency latency) {
+      FanOutLatency latency, Duration claimRenewal) {
     this.handler = handler;
     this.idempotency = idempotency;
     this.metrics = metrics;
     this.latency = latency;
+    this.claimRenewal = claimRenewal;
   }
 
   @Topic(name = FollowerAdded.TOPIC, pubsubName = FollowerAdded.PUBSUB, deadLetterTopic = DeadLetterSubscription.TOPIC)
@@ -86,7 +91,12 @@ class FollowerAddedSubscription {
   }
 
   private Mono<DeliveryStatus> handle(ReceivedEvent event) {
+    // Keep the lease while the handler works, however slow: a live holder must not lose the event to a copy.
+    Disposable lease = Flux.interval(claimRenewal)
+        .concatMap(tick -> idempotency.renew(event.id()).onErrorResume(notRenewed -> Mono.empty()))
+        .subscribe();
     return handler.handle(event)
+        .doFinally(signal -> lease.dispose())
         .doOnSuccess(done -> latency.record(event.data().followedAt()))
         .then(Mono.defer(() -> idempotency.markDone(event.id()).onErrorResume(notRecorded -> {
           // The effect happened: answering RETRY now would repeat it. The claim expires; a later copy (there

@@ -13,10 +13,11 @@ import reactor.core.publisher.Mono;
  * Which events this service has handled, durably, in the Dapr state store (components/statestore.yaml) on the
  * broker's Redis, shared by the service's replicas and surviving their restarts.
  *
- * <p>Two keys per event, both written first-write-wins: {@code claim|id} while one delivery works on the event
- * (expires, so that a delivery that died mid-way does not block the event forever), and {@code done|id} once its
- * effect happened. A redelivered copy that finds {@code done} has no second effect; one that finds a live claim
- * is retried later, by which time the first has finished or failed.
+ * <p>Two keys per event, both written first-write-wins: {@code claim|id}, a lease held by the one delivery that
+ * works on the event, renewed while it works and expiring soon after its holder died; and {@code done|id} once
+ * the effect happened. A redelivered copy that finds {@code done} has no second effect; one that finds a live
+ * claim is retried later, by which time the first has finished or failed. The lease (claimTtl) is shorter than
+ * the broker's processingTimeout, so that the copy the broker redelivers after a crash finds it expired.
  */
 class IdempotencyStore {
 
@@ -39,9 +40,23 @@ class IdempotencyStore {
     return dapr.getState(STORE, "done|" + eventId, String.class).map(state -> state.getValue() != null);
   }
 
+  /** Whether some delivery holds a live lease on the event (it may still produce the effect). */
+  Mono<Boolean> isClaimed(String eventId) {
+    return dapr.getState(STORE, "claim|" + eventId, String.class).map(state -> state.getValue() != null);
+  }
+
   /** Completes when this delivery holds the event; fails when another one does (or the store is unreachable). */
   Mono<Void> claim(String eventId) {
     return dapr.saveBulkState(STORE, List.of(new State<>("claim|" + eventId, "claimed", null, claimTtl, FIRST_WRITE)));
+  }
+
+  /** Extends this delivery's lease: first-write-wins still, so only with the current ETag of the claim. */
+  Mono<Void> renew(String eventId) {
+    String key = "claim|" + eventId;
+    return dapr.getState(STORE, key, String.class)
+        .filter(state -> state.getEtag() != null && state.getValue() != null)
+        .flatMap(state -> dapr.saveBulkState(STORE,
+            List.of(new State<>(key, "claimed", state.getEtag(), claimTtl, FIRST_WRITE))));
   }
 
   /** Records the effect and lets go of the claim, in one transaction. */

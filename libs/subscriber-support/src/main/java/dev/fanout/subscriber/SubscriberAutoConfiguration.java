@@ -41,8 +41,8 @@ public class SubscriberAutoConfiguration {
 
   @Bean
   FollowerAddedSubscription followerAddedSubscription(FollowerAddedHandler handler, IdempotencyStore idempotency,
-      SubscriptionMetrics metrics, FanOutLatency latency) {
-    return new FollowerAddedSubscription(handler, idempotency, metrics, latency);
+      SubscriptionMetrics metrics, FanOutLatency latency, SubscriptionProperties properties) {
+    return new FollowerAddedSubscription(handler, idempotency, metrics, latency, properties.claimRenewal());
   }
 
   @Bean
