@@ -68,6 +68,22 @@ class IdempotencyStore {
             new State<>("claim|" + eventId))));
   }
 
+  /** The handler found the event can never have its effect: the dead-letter route must not try it again. */
+  Mono<Void> markDropped(String eventId, String reason) {
+    return dapr.saveBulkState(STORE, List.of(new State<>("dropped|" + eventId, reason, null, doneTtl, FIRST_WRITE)));
+  }
+
+  Mono<Boolean> wasDropped(String eventId) {
+    return dapr.getState(STORE, "dropped|" + eventId, String.class).map(state -> state.getValue() != null);
+  }
+
+  /** True the first time an event reaches the dead-letter route (so it is reported and counted once). */
+  Mono<Boolean> firstDeadLetter(String eventId) {
+    return dapr.saveBulkState(STORE, List.of(new State<>("dead|" + eventId, "dead", null, doneTtl, FIRST_WRITE)))
+        .thenReturn(true)
+        .onErrorReturn(false);
+  }
+
   /** The effect did not happen: let the next delivery try. */
   Mono<Void> release(String eventId) {
     return dapr.deleteState(STORE, "claim|" + eventId);

@@ -40,14 +40,20 @@ public class SubscriberAutoConfiguration {
   }
 
   @Bean
-  FollowerAddedSubscription followerAddedSubscription(FollowerAddedHandler handler, IdempotencyStore idempotency,
-      SubscriptionMetrics metrics, FanOutLatency latency, SubscriptionProperties properties) {
-    return new FollowerAddedSubscription(handler, idempotency, metrics, latency, properties.claimRenewal());
+  EventDelivery eventDelivery(FollowerAddedHandler handler, IdempotencyStore idempotency, SubscriptionMetrics metrics,
+      FanOutLatency latency, SubscriptionProperties properties) {
+    return new EventDelivery(handler, idempotency, metrics, latency, properties.claimRenewal());
   }
 
   @Bean
-  DeadLetterSubscription deadLetterSubscription(IdempotencyStore idempotency, SubscriptionMetrics metrics) {
-    return new DeadLetterSubscription(idempotency, metrics);
+  FollowerAddedSubscription followerAddedSubscription(EventDelivery delivery, SubscriptionMetrics metrics) {
+    return new FollowerAddedSubscription(delivery, metrics);
+  }
+
+  @Bean
+  DeadLetterSubscription deadLetterSubscription(EventDelivery delivery, IdempotencyStore idempotency,
+      SubscriptionMetrics metrics) {
+    return new DeadLetterSubscription(delivery, idempotency, metrics);
   }
 
   @Bean

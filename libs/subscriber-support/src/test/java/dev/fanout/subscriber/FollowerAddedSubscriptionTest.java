@@ -236,17 +236,46 @@ class FollowerAddedSubscriptionTest {
   }
 
   @Test
-  void acknowledgesADeadLetteredEvent() {
-    // Answering anything but SUCCESS here would have daprd redeliver the dead letter itself.
-    client.post().uri("/followerAdded/dead-letter")
-        .contentType(CLOUD_EVENTS_JSON)
-        .bodyValue(cloudEvent("evt-9", """
-            {"userId": "alice", "followerId": "bob", "followedAt": "2025-01-02T03:04:05Z"}"""))
-        .exchange()
-        .expectStatus().isOk()
-        .expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+  void retriesAnEventThatRanOutOfRetriesFromTheDeadLetterTopicUntilItsEffectHappens() {
+    handler.answerWith(Mono.error(new IllegalStateException("gateway still unreachable")));
+    deadLetter("evt-9").expectBody().json("{\"status\":\"RETRY\"}", JsonCompareMode.STRICT);
+
+    handler.answerWith(Mono.empty());
+    deadLetter("evt-9").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+
+    assertThat(handler.received()).extracting(ReceivedEvent::id).containsExactly("evt-9", "evt-9");
+    assertThat(stateStore.contains("done|evt-9")).isTrue();
+    assertThat(stateStore.contains("dead|evt-9")).as("reported and counted once").isTrue();
+  }
+
+  @Test
+  void acknowledgesADeadLetterTheHandlerDroppedWithoutTryingAgain() {
+    handler.answerWith(Mono.error(new PermanentDeliveryFailure("gateway said 400")));
+    post(cloudEvent("evt-14", """
+        {"userId": "alice", "followerId": "bob", "followedAt": "2025-01-02T03:04:05Z"}"""))
+        .expectBody().json("{\"status\":\"DROP\"}", JsonCompareMode.STRICT);
+
+    deadLetter("evt-14").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+
+    assertThat(handler.received()).as("tried once, on the topic route only").hasSize(1);
+  }
+
+  @Test
+  void acknowledgesADeadLetterOfAnEventAlreadyHandled() {
+    stateStore.put("done|evt-15", "done");
+
+    deadLetter("evt-15").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
 
     assertThat(handler.received()).isEmpty();
+  }
+
+  private WebTestClient.ResponseSpec deadLetter(String id) {
+    return client.post().uri("/followerAdded/dead-letter")
+        .contentType(CLOUD_EVENTS_JSON)
+        .bodyValue(cloudEvent(id, """
+            {"userId": "alice", "followerId": "bob", "followedAt": "2025-01-02T03:04:05Z"}"""))
+        .exchange()
+        .expectStatus().isOk();
   }
 
   private WebTestClient.ResponseSpec post(String body) {
