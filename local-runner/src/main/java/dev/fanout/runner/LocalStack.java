@@ -242,6 +242,9 @@ public final class LocalStack implements AutoCloseable {
         : new Pair.Ports(freePort(), freePort(), freePort(), freePort(), freePort());
     var env = new LinkedHashMap<String, String>(topology.commonEnv());
     env.putAll(app.env());
+    if (System.getenv("JAVA_OPTS") != null) {
+      env.put("JAVA_OPTS", System.getenv("JAVA_OPTS")); // the caller's JVM options win over dapr.yaml's
+    }
     env.put("REDIS_HOST", redisAddress().toString());
     env.put("DAPR_PLACEMENT_ADDRESS", topology.placement().plus(offset).toString());
     env.put("APP_ID", app.appId());

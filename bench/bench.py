@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""The fan-out benchmark: starts the real local stack (scripts/run.sh's runner), then measures in one run
+
+  * facade throughput and latency at saturation and at fixed rates (wrk, bench/post.lua), 202s only;
+  * the ceilings to compare with, measured the same way in the same run: wrk publishing straight to the facade's
+    daprd HTTP API, and redis-benchmark XADD;
+  * fan-out latency from the facade's acceptance to each subscriber's effect (the subscribers' own timestamps,
+    GET /actuator/fanoutlatency);
+  * CPU and resident memory of each app JVM and each daprd, at rest and under load; each app's start-up time;
+  * errors and lost events.
+
+Writes a Markdown report to bench/results/ and prints it. Every figure is from this run, on this machine.
+Usage: scripts/bench.sh [--duration SECONDS]
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ["api-facade", "email-notification-service", "push-notification-service"]
+SUBSCRIBERS = {"email-notification-service": 8081, "push-notification-service": 8082}
+FACADE = "http://127.0.0.1:8080/followers"
+DAPRD_PUBLISH = "http://127.0.0.1:3500/v1.0/publish/pubsub/followerAdded"
+REDIS_PORT = "6380"
+CONNECTIONS = 32
+
+
+class Stack:
+    """The runner in the background, its output kept for the start-up times."""
+
+    def __init__(self, java_opts):
+        self.lines = []
+        self.ready = threading.Event()
+        env = dict(os.environ)
+        if java_opts is not None:
+            env["JAVA_OPTS"] = java_opts  # the entrypoint starts each app with it
+        self.process = subprocess.Popen(
+            ["java", f"-Dfanout.root={ROOT}", "-jar", str(ROOT / "local-runner/target/local-runner-exec.jar")],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        self.started = time.monotonic()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+            if "READY." in line:
+                self.ready.set()
+
+    def wait_ready(self, timeout=300):
+        if not self.ready.wait(timeout):
+            sys.exit("bench: the stack did not get ready:\n" + "\n".join(self.lines[-40:]))
+
+    def startup_seconds(self):
+        """Per app: Spring's 'process running for' at 'Started', JVM start to ready."""
+        found = {}
+        for line in self.lines:
+            m = re.match(r"(\S+)-1\s+\|.*Started \w+ in [\d.]+ seconds \(process running for ([\d.]+)\)", line)
+            if m:
+                found[m.group(1)] = float(m.group(2))
+        return found
+
+    def stop(self):
+        self.process.send_signal(2)
+        self.process.wait(120)
+
+
+APP_PORTS = {"api-facade": (8080, 3500), "email-notification-service": (8081, 3501),
+             "push-notification-service": (8082, 3502)}
+
+
+def pid_listening(port):
+    """The process listening on a loopback port: this run's, even if another stack runs on other ports."""
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    m = re.search(r"pid=(\d+)", out)
+    if not m:
+        sys.exit(f"bench: nothing listens on port {port}")
+    return int(m.group(1))
+
+
+def processes():
+    found = {}
+    for app, (app_port, dapr_port) in APP_PORTS.items():
+        found[f"{app} (JVM)"] = pid_listening(app_port)
+        found[f"{app} (daprd)"] = pid_listening(dapr_port)
+    return found
+
+
+def cpu_ticks(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def rss_mib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Sampler:
+    """CPU (percent of one core) and peak RSS of each process over a window."""
+
+    def __init__(self, pids):
+        self.pids = pids
+        self.peak = {name: 0.0 for name in pids}
+        self.stopped = threading.Event()
+        self.start_ticks = {name: cpu_ticks(pid) for name, pid in pids.items()}
+        self.start_time = time.monotonic()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopped.wait(0.5):
+            for name, pid in self.pids.items():
+                self.peak[name] = max(self.peak[name], rss_mib(pid))
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join()
+        elapsed = time.monotonic() - self.start_time
+        hz = os.sysconf("SC_CLK_TCK")
+        return {name: {"cpu_pct": 100 * (cpu_ticks(pid) - self.start_ticks[name]) / hz / elapsed,
+                       "rss_mib": max(self.peak[name], rss_mib(pid))} for name, pid in self.pids.items()}
+
+
+def facade_token():
+    """The runner makes fresh tokens per run; the facade's daprd holds its own in its environment."""
+    pid = pid_listening(3500)
+    env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    for entry in env:
+        if entry.startswith(b"DAPR_API_TOKEN="):
+            return entry.split(b"=", 1)[1].decode()
+    sys.exit("bench: no DAPR_API_TOKEN in the facade daprd's environment")
+
+
+def wrk(url, duration, rate=0, body="follow", token="", connections=CONNECTIONS):
+    env = dict(os.environ, RATE=str(rate), BODY=body, DAPR_API_TOKEN=token, CONNECTIONS=str(connections))
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+               "-s", str(ROOT / "bench/post.lua"), url]
+    out = subprocess.run(command, capture_output=True, text=True, env=env).stdout
+    result_line = next((l for l in out.splitlines() if l.startswith("RESULT")), None)
+    if result_line is None:
+        sys.exit("bench: wrk printed no result:\n" + out)
+    values = dict(kv.split("=") for kv in result_line.split()[1:])
+    statuses = {k[len("status_"):]: int(v) for k, v in values.items() if k.startswith("status_")}
+    seconds = int(values["duration_us"]) / 1e6
+    ok = sum(v for k, v in statuses.items() if k.startswith("2"))
+    return {"command": " ".join(command) + f"  (RATE={rate} BODY={body})", "raw": out.strip(),
+            "ok": ok, "errors": sum(statuses.values()) - ok + int(values["socket_errors"]),
+            "rps": ok / seconds, "p50_ms": int(values["p50_us"]) / 1000, "p90_ms": int(values["p90_us"]) / 1000,
+            "p99_ms": int(values["p99_us"]) / 1000, "statuses": statuses}
+
+
+def redis_cli(*args):
+    return subprocess.run(["redis-cli", "-p", REDIS_PORT, *args], capture_output=True, text=True).stdout
+
+
+def drained():
+    info = redis_cli("XINFO", "GROUPS", "followerAdded").split("\n")
+    groups = {}
+    for i, word in enumerate(info):
+        if word == "name":
+            name = info[i + 1]
+            groups[name] = {}
+        elif word in ("pending", "lag") and groups:
+            groups[name][word] = info[i + 1]
+    return all(g.get("pending") == "0" and g.get("lag") in ("0", "") for g in groups.values()) and len(groups) >= 2
+
+
+def wait_drained(timeout=120):
+    start = time.monotonic()
+    while not drained():
+        if time.monotonic() - start > timeout:
+            return None
+        time.sleep(0.2)
+    return time.monotonic() - start
+
+
+def fanout_latency(app):
+    with urllib.request.urlopen(f"http://127.0.0.1:{SUBSCRIBERS[app]}/actuator/fanoutlatency", timeout=5) as r:
+        return json.load(r)
+
+
+def reset_latency():
+    for app in SUBSCRIBERS:
+        fanout_latency(app)
+
+
+def redis_benchmark():
+    command = ["redis-benchmark", "-p", REDIS_PORT, "-n", "200000", "-c", "50", "-q", "XADD", "bench:xadd", "*",
+               "userId", "bench"]
+    out = subprocess.run(command, capture_output=True, text=True).stdout
+    redis_cli("DEL", "bench:xadd")
+    rps = float(re.search(r"([\d.]+) requests per second", out).group(1))
+    return {"command": " ".join(command), "raw": out.strip().splitlines()[-1], "rps": rps}
+
+
+def machine_facts():
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), "?")
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+    daprd_dir = subprocess.run(["bash", str(ROOT / "scripts/daprd.sh")], capture_output=True, text=True).stdout.strip()
+    daprd = subprocess.run([f"{daprd_dir}/daprd", "--version"], capture_output=True, text=True).stdout.strip()
+    redis = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2]
+    return (f"{os.cpu_count()} × {cpu}, {int(mem) // 1024} MiB, Linux {platform.release()}, {java}, "
+            f"daprd {daprd}, Redis {redis.removeprefix('v=')}, wrk {subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout.split()[1]}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=20, help="seconds per measured phase")
+    parser.add_argument("--java-opts", default=None, help="JAVA_OPTS for the three apps (default: dapr.yaml's)")
+    args = parser.parse_args()
+    d = args.duration
+    command = f"scripts/bench.sh --duration {d}" + (f" --java-opts '{args.java_opts}'" if args.java_opts is not None else "")
+    report = [f"# Benchmark run {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
+              f"Machine: {machine_facts()}", f"Command: `{command}`", ""]
+
+    stack = Stack(args.java_opts)
+    stack.wait_ready()
+    try:
+        pids = processes()
+        startup = stack.startup_seconds()
+        idle = Sampler(pids)
+        time.sleep(10)
+        at_rest = idle.stop()
+        token = facade_token()
+
+        print("bench: warming up (discarded)", file=sys.stderr)
+        wrk(FACADE, 10)
+        wrk(DAPRD_PUBLISH, 5, body="data", token=token)
+        wait_drained()
+
+        print("bench: ceilings", file=sys.stderr)
+        xadd = redis_benchmark()
+        direct = wrk(DAPRD_PUBLISH, d, body="data", token=token)
+        wait_drained()
+
+        print("bench: facade at saturation", file=sys.stderr)
+        reset_latency()
+        sampler = Sampler(pids)
+        saturation = wrk(FACADE, d)
+        under_load = sampler.stop()
+        saturation["drain_s"] = wait_drained()
+        saturation["fanout"] = {app: fanout_latency(app) for app in SUBSCRIBERS}
+
+        fixed = {}
+        for rate in (100, 1000):
+            print(f"bench: facade at {rate} events/s", file=sys.stderr)
+            reset_latency()
+            sampler = Sampler(pids)
+            run = wrk(FACADE, d, rate=rate)
+            run["resources"] = sampler.stop()
+            run["drain_s"] = wait_drained()
+            run["fanout"] = {app: fanout_latency(app) for app in SUBSCRIBERS}
+            fixed[rate] = run
+    finally:
+        stack.stop()
+
+    def lost(run):
+        return {app: run["ok"] - run["fanout"][app]["count"] for app in SUBSCRIBERS}
+
+    report += ["## Throughput (202s per second) and latency, same load tool, same run", "",
+               "| target | requests/s | p50 ms | p90 ms | p99 ms | errors | ratio to direct daprd |",
+               "| --- | --- | --- | --- | --- | --- | --- |",
+               f"| redis-benchmark XADD (50 clients) | {xadd['rps']:.0f} | | | | | {xadd['rps'] / direct['rps']:.2f} |",
+               f"| wrk → daprd HTTP publish ({CONNECTIONS} conns) | {direct['rps']:.0f} | {direct['p50_ms']:.2f} | {direct['p90_ms']:.2f} | {direct['p99_ms']:.2f} | {direct['errors']} | 1.00 |",
+               f"| wrk → facade POST /followers ({CONNECTIONS} conns) | {saturation['rps']:.0f} | {saturation['p50_ms']:.2f} | {saturation['p90_ms']:.2f} | {saturation['p99_ms']:.2f} | {saturation['errors']} | **{saturation['rps'] / direct['rps']:.2f}** |"]
+    for rate, run in fixed.items():
+        report.append(f"| facade at {rate}/s | {run['rps']:.0f} | {run['p50_ms']:.2f} | {run['p90_ms']:.2f} | {run['p99_ms']:.2f} | {run['errors']} | |")
+
+    report += ["", "## Fan-out latency: facade acceptance → subscriber effect (ms)", "",
+               "| load | subscriber | events | p50 | p90 | p99 | max | lost | drain after load (s) |",
+               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for name, run in [("saturation", saturation)] + [(f"{r}/s", fixed[r]) for r in fixed]:
+        for app in SUBSCRIBERS:
+            f = run["fanout"][app]
+            report.append(f"| {name} | {app} | {f['count']} | {f['p50Ms']:.1f} | {f['p90Ms']:.1f} | {f['p99Ms']:.1f} | {f['maxMs']:.1f} | {lost(run)[app]} | {run['drain_s']} |")
+
+    report += ["", "## Processes: CPU (% of one core) and resident memory (MiB)", "",
+               "| process | start-up to ready (s) | at rest CPU | at rest RSS | saturation CPU | saturation peak RSS | 1000/s CPU | 1000/s peak RSS |",
+               "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for name in pids:
+        app = name.split(" ")[0]
+        up = f"{startup[app]:.1f}" if name.endswith("(JVM)") and app in startup else ""
+        r, s, f = at_rest[name], under_load[name], fixed[1000]["resources"][name]
+        report.append(f"| {name} | {up} | {r['cpu_pct']:.1f} | {r['rss_mib']:.0f} | {s['cpu_pct']:.1f} | {s['rss_mib']:.0f} | {f['cpu_pct']:.1f} | {f['rss_mib']:.0f} |")
+
+    report += ["", "## Raw output", ""]
+    for name, run in [("redis-benchmark", xadd), ("direct daprd", direct), ("facade saturation", saturation)] + \
+            [(f"facade {r}/s", fixed[r]) for r in fixed]:
+        report += [f"`{run['command']}`", "", "```", run["raw"], "```", ""]
+    text = "\n".join(report)
+    out = ROOT / "bench/results" / f"{datetime.datetime.now(datetime.timezone.utc):%Y%m%dT%H%M%SZ}.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(text + "\n")
+    print(text)
+    print(f"\nbench: written to {out.relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
