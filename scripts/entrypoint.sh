@@ -3,8 +3,8 @@
 # (Dockerfile) and, unchanged, how the local runner starts each service outside Docker.
 #
 #   SIGTERM/SIGINT  stop both gracefully, in STOP_ORDER, then exit 0
-#   either one dies the pair exits non-zero, so that a supervisor (compose's restart policy, the local runner)
-#                   restarts it: the app gracefully after its daprd died, daprd at once after its app died
+#   either one dies the other is killed at once and the pair exits non-zero, so that a supervisor (compose's
+#                   restart policy, the local runner) restarts it
 #
 # STOP_ORDER decides who stops first, because each role needs the other during its own shutdown:
 #   sidecar-first  (subscribers) daprd stops reading the broker and finishes its deliveries while the app is
@@ -106,19 +106,16 @@ on_signal() {
 trap 'on_signal SIGTERM' TERM
 trap 'on_signal SIGINT' INT
 
-# Whichever exits first, unasked, takes the pair down with it.
+# Whichever exits first, unasked, takes the other down at once, as a container would go. Not gracefully: a
+# graceful daprd would retry its in-flight deliveries against the dead app and then dead-letter them; a graceful
+# app would finish effects it can no longer record as done (the state API is its daprd), so their redelivery
+# would repeat them. Killed, the pair acknowledges and records nothing more: its events stay pending in the
+# broker and another replica (or this one, restarted) takes them after processingTimeout.
 wait -n -p exited "$daprd_pid" "$app_pid"
 status=$?
 trap '' TERM INT
-if [[ "${exited:-}" == "$daprd_pid" ]]; then
-  log "daprd exited unexpectedly with status $status; stopping the app"
-  stop_process app "$app_pid"
-else
-  # No graceful stop for daprd here: it would retry its in-flight deliveries against the dead app and, once the
-  # retries ran out, move them to the dead-letter topic. Killed, it acknowledges nothing: they stay pending in
-  # the broker and another replica (or this one, restarted) gets them after processingTimeout.
-  log "app exited unexpectedly with status $status; killing daprd so that its in-flight events stay pending"
-  kill -KILL "$daprd_pid" 2>/dev/null
-  wait "$daprd_pid" 2>/dev/null
-fi
+if [[ "${exited:-}" == "$daprd_pid" ]]; then name=daprd other=app other_pid=$app_pid; else name=app other=daprd other_pid=$daprd_pid; fi
+log "$name exited unexpectedly with status $status; killing $other so that its in-flight events stay pending"
+kill -KILL "$other_pid" 2>/dev/null
+wait "$other_pid" 2>/dev/null
 exit $((status == 0 ? 1 : status))

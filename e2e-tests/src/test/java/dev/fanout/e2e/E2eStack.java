@@ -72,6 +72,9 @@ final class E2eStack implements BeforeAllCallback {
         .withScale(Map.of(EMAIL, EMAIL_REPLICAS))
         // The push service talks to a real HTTP gateway; the slow-* users take longer than processingTimeout.
         .withEnv(Map.of("PUSH_GATEWAY_URL", pushGateway.url().toString(), "FANOUT_PUSH_TIMEOUT", "40s")));
+    // Also when the test JVM is stopped from outside (a CI time-out): the stack's processes have sessions of
+    // their own, so nothing else would stop them.
+    Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-e2e-stack"));
     return new Closer();
   }
 

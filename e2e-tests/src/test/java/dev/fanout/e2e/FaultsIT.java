@@ -33,7 +33,7 @@ class FaultsIT {
   @Order(1)
   void aSubscriberAppKilledMidStreamLosesNothing() {
     Pair replica = E2eStack.stack().pairs(E2eStack.EMAIL).get(1);
-    runScenario("subscriber app SIGKILL", "killapp", () -> {
+    runScenario("subscriber app SIGKILL", "killapp", KILLED_MID_EFFECT, () -> {
       replica.appProcess().orElseThrow().destroyForcibly();
       awaitRestarted(replica);
     });
@@ -44,7 +44,7 @@ class FaultsIT {
   void aSubscribersSidecarKilledMidStreamLosesNothing() {
     Pair push = E2eStack.stack().pair(E2eStack.PUSH);
     long killedAt = System.nanoTime();
-    var result = runScenario("subscriber daprd SIGKILL", "killsidecar", () -> {
+    var result = runScenario("subscriber daprd SIGKILL", "killsidecar", KILLED_MID_EFFECT, () -> {
       push.sidecarProcess().orElseThrow().destroyForcibly();
       awaitRestarted(push);
     });
@@ -55,7 +55,7 @@ class FaultsIT {
   @Test
   @Order(3)
   void eventsWhoseHandlerFailsAtFirstArriveThroughRetries() {
-    var result = runScenario("push gateway fails twice per event", "flaky-", () -> { });
+    var result = runScenario("push gateway fails twice per event", "flaky-", 0, () -> { });
     for (String eventId : result.accepted()) {
       assertThat(E2eStack.pushGateway().attempts(eventId)).as("attempts at the gateway").isGreaterThanOrEqualTo(3);
     }
@@ -82,8 +82,8 @@ class FaultsIT {
     // The other service was not affected by push's failures.
     await().atMost(Duration.ofSeconds(30)).until(() ->
         Fanout.handled(E2eStack.EMAIL, List.of(down.eventId(), rejected.eventId())).size() == 2);
-    report("push gateway always fails (503) / rejects (400)", 2, "2 (email)", "0", "0 (both in the dead-letter"
-        + " topic, logged and counted)");
+    report("push gateway always fails (503) / rejects (400)", 2, "2 / 0", "0 / 0", "0 / 0", "0 (push: both in the"
+        + " dead-letter topic, logged and counted)");
   }
 
   @Test
@@ -101,14 +101,14 @@ class FaultsIT {
         .isGreaterThanOrEqualTo(2);
     assertThat(Fanout.handled(E2eStack.PUSH, List.of(eventId))).as("one effect")
         .containsExactly(java.util.Map.entry(eventId, 1L));
-    report("handler slower than processingTimeout", 1, "1 / 1", String.valueOf(
-        Fanout.duplicatesSuppressed(E2eStack.PUSH, List.of(eventId))), "0");
+    report("handler slower than processingTimeout (push)", 1, "1 / 1", "0 / " + Fanout.duplicatesSuppressed(
+        E2eStack.PUSH, List.of(eventId)), "0 / 0", "0");
   }
 
   @Test
   @Order(6)
   void theBrokerStoppedAndRestartedMidStreamLosesNoAcceptedEvent() {
-    var result = runScenario("Redis stopped 5 s and restarted (AOF)", "brokerdown", () -> {
+    var result = runScenario("Redis stopped 5 s and restarted (AOF)", "brokerdown", 0, () -> {
       E2eStack.stack().redis().stop(Duration.ofSeconds(10));
       await("the facade refuses while the broker is down").atMost(Duration.ofSeconds(30))
           .until(() -> Fanout.follow("probe", "probe2").status() == 503);
@@ -122,7 +122,7 @@ class FaultsIT {
   @Order(7)
   void aSubscriberStoppedWithSigtermMidStreamLosesNothing() {
     Pair replica = E2eStack.stack().pairs(E2eStack.EMAIL).get(0);
-    runScenario("subscriber pair SIGTERM, then started", "sigterm", () -> {
+    runScenario("subscriber pair SIGTERM, then started", "sigterm", 0, () -> {
       replica.stop();
       replica.start();
       E2eStack.stack().awaitReady(replica);
@@ -135,7 +135,7 @@ class FaultsIT {
   void afterTheBrokerLosesItsDataTheConsumerGroupsComeBack() {
     // What a restart without persistence leaves: no streams, no consumer groups.
     assertThat(E2eStack.stack().redisCli("FLUSHALL")).isEqualTo("OK");
-    var result = runScenario("Redis data lost (FLUSHALL)", "flushed", () -> { });
+    var result = runScenario("Redis data lost (FLUSHALL)", "flushed", 0, () -> { });
     long nogroup = nogroupLines();
     await("NOGROUP errors stopped once the groups were recreated").during(Duration.ofSeconds(5))
         .atMost(Duration.ofSeconds(10)).until(() -> nogroupLines() == nogroup);
@@ -150,8 +150,16 @@ class FaultsIT {
       long drainedAt) {
   }
 
-  /** Steady load, the fault in the middle of it, then: everything accepted handled once by both services. */
-  private static Result runScenario(String name, String userPrefix, Runnable fault) {
+  /**
+   * A process killed between an effect and its record (a few milliseconds per event) takes the record with it, so
+   * the redelivered event has its effect again: at most the events in flight at the kill, at 20 events/s none or
+   * one. Only the downstream can close that window (the push service sends the event id as Idempotency-Key for
+   * that); the scenarios report it rather than hide it.
+   */
+  private static final int KILLED_MID_EFFECT = 1;
+
+  /** Steady load, the fault in the middle of it, then: everything accepted handled, once (see KILLED_MID_EFFECT). */
+  private static Result runScenario(String name, String userPrefix, int toleratedSecondEffects, Runnable fault) {
     List<String> accepted;
     SteadyLoad load = new SteadyLoad(userPrefix, 20, 10_000);
     try {
@@ -168,15 +176,19 @@ class FaultsIT {
     long drainedAt = System.nanoTime();
     FanOutIT.awaitNothingPending();
 
+    var secondEffects = new java.util.ArrayList<Long>();
     for (String subscriber : Fanout.SUBSCRIBERS) {
       var handled = Fanout.handled(subscriber, accepted);
       assertThat(handled).as(subscriber + ": every accepted event handled").hasSize(accepted.size());
-      assertThat(handled.values()).as(subscriber + ": no event had a second effect").allMatch(count -> count == 1);
+      long repeated = handled.values().stream().filter(count -> count > 1).count();
+      assertThat(repeated).as(subscriber + ": events that had a second effect").isLessThanOrEqualTo(toleratedSecondEffects);
+      secondEffects.add(repeated);
     }
     report(name, accepted.size(),
         Fanout.handled(E2eStack.EMAIL, accepted).size() + " / " + Fanout.handled(E2eStack.PUSH, accepted).size(),
         Fanout.duplicatesSuppressed(E2eStack.EMAIL, accepted) + " / "
             + Fanout.duplicatesSuppressed(E2eStack.PUSH, accepted),
+        secondEffects.get(0) + " / " + secondEffects.get(1),
         "0" + (load.refused().isEmpty() ? "" : " (refused: " + load.refused() + ")"));
     return new Result(accepted, load.refused(), load.refusalsWithoutRetryAfter(), drainedAt);
   }
@@ -188,13 +200,15 @@ class FaultsIT {
     E2eStack.stack().awaitReady(pair);
   }
 
-  private static void report(String scenario, int accepted, String handled, String duplicates, String lost) {
-    String line = String.format("| %s | %d | %s | %s | %s |", scenario, accepted, handled, duplicates, lost);
+  private static void report(String scenario, int accepted, String handled, String duplicates, String secondEffects,
+      String lost) {
+    String line = String.format("| %s | %d | %s | %s | %s | %s |", scenario, accepted, handled, duplicates,
+        secondEffects, lost);
     System.out.println("fault summary " + line);
     try {
       if (!Files.exists(REPORT)) {
-        Files.writeString(REPORT, "| scenario | accepted (202) | handled email / push | duplicates suppressed"
-            + " email / push | lost |\n| --- | --- | --- | --- | --- |\n");
+        Files.writeString(REPORT, "| scenario | accepted (202) | handled email / push | redelivered copies"
+            + " suppressed email / push | second effects email / push | lost |\n| --- | --- | --- | --- | --- | --- |\n");
       }
       Files.writeString(REPORT, line + "\n", StandardOpenOption.APPEND);
     } catch (IOException e) {

@@ -303,7 +303,8 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private static HttpRequest request(URI uri, String token) {
-    var request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2));
+    // Generous: a JVM that has just started on a busy 2-core machine can take seconds to answer its first calls.
+    var request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10));
     if (token != null) {
       request.header("dapr-api-token", token); // the same header name in both directions
     }

@@ -20,6 +20,10 @@ class PushGatewayConfiguration {
     // components/resiliency.yaml, visible in the logs and bounded by the retry budget.
     OkHttpClient client = new OkHttpClient.Builder()
         .callTimeout(properties.timeout())
+        // OkHttp's own 10 s connect/read/write defaults would cut a call short of the configured timeout.
+        .connectTimeout(properties.timeout())
+        .readTimeout(properties.timeout())
+        .writeTimeout(properties.timeout())
         .retryOnConnectionFailure(false)
         .build();
     return new HttpPushGateway(client, url, mapper);
