@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * One delivery of an event to the service's {@link FollowerAddedHandler}, with at most one effect per event
@@ -17,6 +18,9 @@ import reactor.core.publisher.Mono;
 class EventDelivery {
 
   private static final Logger log = LoggerFactory.getLogger(FollowerAddedSubscription.class);
+
+  /** About 10 s of attempts at recording an effect: longer than a broker restart, shorter than processingTimeout. */
+  private static final int RECORD_ATTEMPTS = 7;
 
   private final FollowerAddedHandler handler;
   private final IdempotencyStore idempotency;
@@ -74,13 +78,16 @@ class EventDelivery {
     return handler.handle(event)
         .doFinally(signal -> lease.dispose())
         .doOnSuccess(done -> latency.record(event.data().followedAt()))
-        .then(Mono.defer(() -> idempotency.markDone(event.id()).onErrorResume(notRecorded -> {
-          // The effect happened: answering RETRY now would repeat it. The lease expires; a later copy (there
-          // should be none, the event is acknowledged) would find no record.
-          log.warn("followerAdded id={} trace={} handled, but not recorded as handled: {}",
-              event.id(), event.traceId(), notRecorded.toString());
-          return Mono.empty();
-        })))
+        .then(Mono.defer(() -> idempotency.markDone(event.id())
+            // The effect happened: its record must outlive a short outage of the store (a Redis restart), or the
+            // redelivery that outage causes would repeat the effect. Bounded, below processingTimeout.
+            .retryWhen(Retry.backoff(RECORD_ATTEMPTS, Duration.ofMillis(250)).maxBackoff(Duration.ofSeconds(2)))
+            .onErrorResume(notRecorded -> {
+              // Answering RETRY now would repeat the effect for sure; a later copy only might.
+              log.warn("followerAdded id={} trace={} handled, but not recorded as handled: {}",
+                  event.id(), event.traceId(), notRecorded.toString());
+              return Mono.empty();
+            })))
         .thenReturn(DeliveryStatus.SUCCESS)
         .onErrorResume(PermanentDeliveryFailure.class, failure -> {
           log.warn("followerAdded id={} trace={} DROP: {}", event.id(), event.traceId(), failure.getMessage());
