@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provides daprd and placement of the pinned Dapr runtime version (from .env) and prints the directory
-# holding both. Order of preference: an installed binary that reports the pinned version (~/.dapr/bin,
-# then PATH), then a cached build, then a build from the Go module proxy.
+# holding both. Order of preference: our cached build, an installed daprd that reports the pinned version
+# (~/.dapr/bin, then PATH), then a build from the Go module proxy.
 #
 # Why a build: these machines reach the Go module proxy but not GitHub releases. `go install …@vX`
 # refuses dapr because its go.mod has replace directives, so we generate a tiny module that requires
@@ -19,19 +19,16 @@ cache="${FANOUT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/followers-fanout}/dapr/$v
 
 log() { echo "daprd.sh: $*" >&2; }
 
-reports_version() { # $1 = binary; daprd and placement both print their version with --version
-  [[ -x "$1" ]] && [[ "$("$1" --version 2>/dev/null | head -n1)" == "$version" ]]
+# daprd reports its version; placement has no --version flag, so it only has to be there beside it.
+usable() { # $1 = directory
+  [[ -x "$1/daprd" && -x "$1/placement" ]] && [[ "$("$1/daprd" --version 2>/dev/null | head -n1)" == "$version" ]]
 }
 
-for dir in "$HOME/.dapr/bin" "$(dirname "$(command -v daprd 2>/dev/null || echo /nonexistent/daprd)")"; do
-  if reports_version "$dir/daprd" && reports_version "$dir/placement"; then
+for dir in "$cache/bin" "$HOME/.dapr/bin" "$(dirname "$(command -v daprd 2>/dev/null || echo /nonexistent/daprd)")"; do
+  if usable "$dir"; then
     echo "$dir"; exit 0
   fi
 done
-
-if reports_version "$cache/bin/daprd" && reports_version "$cache/bin/placement"; then
-  echo "$cache/bin"; exit 0
-fi
 
 command -v go >/dev/null || { log "Go is required to build daprd $version (no installed daprd of that version found)"; exit 1; }
 
