@@ -10,12 +10,13 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class RunnerMain {
 
-  private static final String USAGE = "usage: scripts/run.sh [--scale APP_ID=N]... [--port-offset N]";
+  private static final String USAGE = "usage: scripts/run.sh [--scale APP_ID=N]... [--port-offset N] [--run-dir DIR]";
 
   public static void main(String[] args) throws InterruptedException {
     Path root = Path.of(System.getProperty("fanout.root", ".")).toAbsolutePath().normalize();
     var scale = new LinkedHashMap<String, Integer>();
     int portOffset = 0;
+    Path runDir = root.resolve(".run");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--scale" -> {
@@ -26,6 +27,7 @@ public final class RunnerMain {
           scale.put(appAndCount[0], Integer.parseInt(appAndCount[1]));
         }
         case "--port-offset" -> portOffset = Integer.parseInt(value(args, ++i));
+        case "--run-dir" -> runDir = Path.of(value(args, ++i)).toAbsolutePath();
         case "-h", "--help" -> {
           System.out.println(USAGE);
           return;
@@ -38,7 +40,7 @@ public final class RunnerMain {
     int width = topology.apps().stream().mapToInt(app -> app.appId().length()).max().orElse(10) + 3;
     var console = new ConsoleLog(System.out, System.console() != null, width);
 
-    var options = StackOptions.defaults(root, console).withScale(scale).withPortOffset(portOffset);
+    var options = StackOptions.defaults(root, console).withScale(scale).withPortOffset(portOffset).withRunDir(runDir);
     LocalStack stack;
     try {
       stack = LocalStack.prepare(options);
