@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -100,7 +102,7 @@ class FaultsIT {
     assertThat(Fanout.deliveries(E2eStack.PUSH, eventId)).as("the broker redelivered it while the first was running")
         .isGreaterThanOrEqualTo(2);
     assertThat(Fanout.handled(E2eStack.PUSH, List.of(eventId))).as("one effect")
-        .containsExactly(java.util.Map.entry(eventId, 1L));
+        .containsExactly(Map.entry(eventId, 1L));
     report("handler slower than processingTimeout (push)", 1, "1 / 1", "0 / " + Fanout.duplicatesSuppressed(
         E2eStack.PUSH, List.of(eventId)), "0 / 0", "0");
   }
@@ -146,7 +148,7 @@ class FaultsIT {
     return E2eStack.logs().of("", line -> line.contains("NOGROUP")).size();
   }
 
-  record Result(List<String> accepted, java.util.Map<Integer, Integer> refused, int refusalsWithoutRetryAfter,
+  record Result(List<String> accepted, Map<Integer, Integer> refused, int refusalsWithoutRetryAfter,
       long drainedAt) {
   }
 
@@ -176,7 +178,7 @@ class FaultsIT {
     long drainedAt = System.nanoTime();
     FanOutIT.awaitNothingPending();
 
-    var secondEffects = new java.util.ArrayList<Long>();
+    var secondEffects = new ArrayList<Long>();
     for (String subscriber : Fanout.SUBSCRIBERS) {
       var handled = Fanout.handled(subscriber, accepted);
       assertThat(handled).as(subscriber + ": every accepted event handled").hasSize(accepted.size());

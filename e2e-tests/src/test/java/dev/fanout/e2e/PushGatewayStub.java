@@ -7,8 +7,10 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.util.List;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -25,7 +27,7 @@ import java.util.stream.Collectors;
  */
 final class PushGatewayStub implements AutoCloseable {
 
-  static final java.time.Duration SLOW = java.time.Duration.ofSeconds(20);
+  static final Duration SLOW = Duration.ofSeconds(20);
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -45,8 +47,8 @@ final class PushGatewayStub implements AutoCloseable {
   }
 
   /** Event ids the gateway accepted (answered 2xx): each is one notification a user got. */
-  Map<String, Long> accepted(java.util.Collection<String> eventIds) {
-    var wanted = java.util.Set.copyOf(eventIds);
+  Map<String, Long> accepted(Collection<String> eventIds) {
+    var wanted = Set.copyOf(eventIds);
     return accepted.stream().filter(wanted::contains)
         .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
   }
@@ -85,7 +87,7 @@ final class PushGatewayStub implements AutoCloseable {
     }
   }
 
-  private static void sleep(java.time.Duration duration) {
+  private static void sleep(Duration duration) {
     try {
       Thread.sleep(duration.toMillis());
     } catch (InterruptedException e) {

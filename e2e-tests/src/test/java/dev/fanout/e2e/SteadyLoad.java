@@ -2,6 +2,7 @@ package dev.fanout.e2e;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -62,7 +63,7 @@ final class SteadyLoad implements AutoCloseable {
   }
 
   Map<Integer, Integer> refused() {
-    var counts = new java.util.TreeMap<Integer, Integer>();
+    var counts = new TreeMap<Integer, Integer>();
     refused.forEach((status, count) -> counts.put(status, count.get()));
     return counts;
   }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fanout.subscriber.DaprDelivery;
 import dev.fanout.subscriber.InMemoryStateStore;
-import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -31,8 +30,7 @@ class EmailDeliveryTest {
 
   @BeforeEach
   void allowForABusyMachine() {
-    // The first requests to a fresh context can take longer than WebTestClient's default 5s on a loaded host.
-    client = client.mutate().responseTimeout(Duration.ofSeconds(30)).build();
+    client = DaprDelivery.patient(client);
   }
 
   @Autowired

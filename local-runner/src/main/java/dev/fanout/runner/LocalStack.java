@@ -11,13 +11,16 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -32,14 +35,14 @@ public final class LocalStack implements AutoCloseable {
 
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final StackOptions options;
   private final Topology topology;
   private final Path daprBin;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<Pair> pairs = new CopyOnWriteArrayList<>();
-  private final Map<String, Pair.Tokens> tokens = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Pair.Tokens> tokens = new ConcurrentHashMap<>();
   private ManagedProcess redis;
   private ManagedProcess placement;
   private volatile boolean closed;
@@ -354,7 +357,7 @@ public final class LocalStack implements AutoCloseable {
   private static String randomToken() {
     byte[] bytes = new byte[32];
     RANDOM.nextBytes(bytes);
-    return java.util.HexFormat.of().formatHex(bytes);
+    return HexFormat.of().formatHex(bytes);
   }
 
   private static int freePort() {

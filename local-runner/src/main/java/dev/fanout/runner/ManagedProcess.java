@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -175,7 +176,7 @@ public final class ManagedProcess {
   }
 
   private static List<String> prefixWithSetsid(List<String> command) {
-    var full = new java.util.ArrayList<String>();
+    var full = new ArrayList<String>();
     if (Path.of("/usr/bin/setsid").toFile().canExecute()) {
       full.add("/usr/bin/setsid");
     }

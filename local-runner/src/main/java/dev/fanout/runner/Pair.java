@@ -63,14 +63,6 @@ public final class Pair {
     return URI.create("http://127.0.0.1:" + ports.daprHttp());
   }
 
-  Ports ports() {
-    return ports;
-  }
-
-  ManagedProcess process() {
-    return process;
-  }
-
   /** The app's JVM, a child of the entrypoint. */
   public Optional<ProcessHandle> appProcess() {
     return process.child(command -> command.contains("java"));

@@ -14,7 +14,6 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.fanout.subscriber.DaprDelivery;
 import dev.fanout.subscriber.InMemoryStateStore;
-import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -57,8 +56,7 @@ class HttpPushGatewayTest {
 
   @BeforeEach
   void allowForABusyMachine() {
-    // The first requests to a fresh context can take longer than WebTestClient's default 5s on a loaded host.
-    client = client.mutate().responseTimeout(Duration.ofSeconds(30)).build();
+    client = DaprDelivery.patient(client);
   }
 
   @ParameterizedTest(name = "gateway answers {0}")

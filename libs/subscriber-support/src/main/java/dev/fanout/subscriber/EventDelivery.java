@@ -17,6 +17,8 @@ import reactor.util.retry.Retry;
  */
 class EventDelivery {
 
+  // The delivery's lines belong with the route's ("FollowerAddedSubscription followerAdded id=..."): one logger
+  // name to grep, whichever class wrote them.
   private static final Logger log = LoggerFactory.getLogger(FollowerAddedSubscription.class);
 
   /** About 10 s of attempts at recording an effect: longer than a broker restart, shorter than processingTimeout. */

@@ -1,5 +1,6 @@
 package dev.fanout.subscriber;
 
+import java.time.Duration;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -23,6 +24,11 @@ public final class DaprDelivery {
             .formatted(eventId))
         .exchange()
         .expectStatus().isOk();
+  }
+
+  /** A client for a freshly started context: its first answers can take longer than the default 5 s on a busy host. */
+  public static WebTestClient patient(WebTestClient client) {
+    return client.mutate().responseTimeout(Duration.ofSeconds(30)).build();
   }
 
   private DaprDelivery() {

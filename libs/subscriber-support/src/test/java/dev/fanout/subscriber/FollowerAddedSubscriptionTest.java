@@ -2,12 +2,8 @@ package dev.fanout.subscriber;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.platform.event.FollowerAdded;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -39,9 +35,6 @@ class FollowerAddedSubscriptionTest {
   @Autowired
   InMemoryStateStore stateStore;
 
-  @Autowired
-  ObjectMapper mapper;
-
   @BeforeEach
   void reset() {
     // The context, and so these beans, are shared by every test of the class.
@@ -50,20 +43,8 @@ class FollowerAddedSubscriptionTest {
   }
 
   @Test
-  void announcesTheFollowerAddedRouteAndItsDeadLetterRoute() throws Exception {
-    byte[] document = client.get().uri("/dapr/subscribe")
-        .exchange()
-        .expectStatus().isOk()
-        .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
-        .expectBody().returnResult().getResponseBody();
-
-    List<Map<String, Object>> subscriptions = mapper.readValue(document, new TypeReference<>() { });
-    String deadLetterTopic = "followerAdded-dead-letter-" + SubscriberTestApplication.NAME;
-    assertThat(subscriptions).containsExactlyInAnyOrder(
-        Map.of("pubsubName", "pubsub", "topic", "followerAdded", "route", "/followerAdded",
-            "deadLetterTopic", deadLetterTopic, "metadata", Map.of()),
-        Map.of("pubsubName", "pubsub", "topic", deadLetterTopic, "route", "/followerAdded/dead-letter",
-            "metadata", Map.of()));
+  void announcesTheFollowerAddedRouteAndItsDeadLetterRoute() {
+    DaprSubscriptions.assertAnnouncesFollowerAdded(client, SubscriberTestApplication.NAME);
   }
 
   @Test
