@@ -30,6 +30,7 @@ import java.util.stream.Collectors;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -160,6 +161,16 @@ class FollowRequestFuzzTest {
       assertIsProblem(result, status);
       verifyNoInteractions(publisher);
     }
+  }
+
+  /** Found by the property above: an unclosed quote broke Spring's parser before any handler ran (no answer). */
+  @Example
+  void answersAContentTypeWithAnUnclosedQuoteWithUnsupportedMediaType() {
+    byte[] body = "{\"userId\": \"alice\", \"followerId\": \"bob\"}".getBytes(StandardCharsets.UTF_8);
+    var result = post(new Attempt("\"/!", body, true, List.of(), BodyShape.JSON));
+
+    assertIsProblem(result, 415);
+    verifyNoInteractions(publisher);
   }
 
   // ---------------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.fanout.platform;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.platform.web.AccessLogFilter;
 import dev.fanout.platform.web.ProblemDetailsExceptionHandler;
+import dev.fanout.platform.web.UnparseableContentTypeGuard;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.jackson.JacksonAutoConfiguration;
@@ -16,6 +17,11 @@ public class PlatformAutoConfiguration {
   @Bean
   AccessLogFilter accessLogFilter() {
     return new AccessLogFilter();
+  }
+
+  @Bean
+  UnparseableContentTypeGuard unparseableContentTypeGuard() {
+    return new UnparseableContentTypeGuard();
   }
 
   @Bean
