@@ -6,9 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.platform.sidecar.DaprSidecarProperties;
 import dev.fanout.platform.event.FollowerAdded;
 import dev.fanout.platform.trace.TraceContext;
-import io.dapr.client.DaprClient;
+import io.dapr.client.DaprPreviewClient;
 import io.dapr.client.domain.CloudEvent;
-import io.dapr.client.domain.PublishEventRequest;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,15 +17,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
-import reactor.util.context.Context;
 
 /**
- * Publishes {@code followerAdded} through the app's own daprd, over gRPC (the SDK's transport).
+ * Publishes {@code followerAdded} through the app's own daprd, over gRPC (the SDK's transport), in bulk with the
+ * events of concurrent requests ({@link BulkPublisher}).
  *
  * <p>We send a complete CloudEvent ({@code application/cloudevents+json}) rather than bare data, so that daprd
- * keeps our {@code id}: the id we return to the client is the one every subscriber sees and logs. The SDK's own
- * serializer knows no {@code java.time} types, so we serialize with the app's {@link ObjectMapper} and hand the
- * SDK bytes. No {@code ttlInSeconds}: an event must wait in the broker for a subscriber that is down, however long.
+ * keeps our {@code id}: the id we return to the client is the one every subscriber sees and logs. It also keeps
+ * our {@code traceid}/{@code traceparent} when both are set: a bulk call carries the events of many requests, so
+ * each event names its own request's trace (daprd would otherwise stamp the bulk call's on all of them). The SDK's
+ * own serializer knows no {@code java.time} types, so we serialize with the app's {@link ObjectMapper} and hand
+ * the SDK bytes. No {@code ttlInSeconds}: an event must wait in the broker for a subscriber that is down, however
+ * long.
  */
 @Component
 class FollowerEventPublisher {
@@ -34,16 +36,16 @@ class FollowerEventPublisher {
   private static final Logger log = LoggerFactory.getLogger(FollowerEventPublisher.class);
   static final String SOURCE = "api-facade";
 
-  private final DaprClient dapr;
+  private final BulkPublisher bulk;
   private final ObjectMapper cloudEventMapper;
-  private final DaprSidecarProperties sidecar;
   private final Clock clock;
 
-  FollowerEventPublisher(DaprClient dapr, ObjectMapper mapper, DaprSidecarProperties sidecar, Clock clock) {
-    this.dapr = dapr;
+  FollowerEventPublisher(DaprPreviewClient dapr, ObjectMapper mapper, DaprSidecarProperties sidecar,
+      FollowersProperties properties, Clock clock) {
+    this.bulk = new BulkPublisher(dapr, FollowerAdded.PUBSUB, FollowerAdded.TOPIC, properties.maxBatch(),
+        properties.maxBatchesInFlight(), sidecar.timeout());
     // CloudEvent has optional attributes (data_base64, tracestate, ...): leave them out rather than send nulls.
     this.cloudEventMapper = mapper.copy().setSerializationInclusion(JsonInclude.Include.NON_NULL);
-    this.sidecar = sidecar;
     this.clock = clock;
   }
 
@@ -61,21 +63,16 @@ class FollowerEventPublisher {
     event.setDatacontenttype("application/json");
     event.setTime(now.atOffset(ZoneOffset.UTC));
     event.setTraceParent(trace.traceparent());
+    event.setTraceId(trace.traceparent()); // the legacy name daprd checks before it stamps its own (see above)
     event.setData(new FollowerAdded(request.userId(), request.followerId(), now));
 
     return Mono.fromCallable(() -> serialize(event))
-        .flatMap(payload -> dapr.publishEvent(
-            new PublishEventRequest(FollowerAdded.PUBSUB, FollowerAdded.TOPIC, payload)
-                .setContentType(CloudEvent.CONTENT_TYPE)))
-        // The SDK copies "traceparent" from the Reactor context into the gRPC metadata: daprd continues our trace.
-        .contextWrite(Context.of(TraceContext.HEADER, trace.traceparent()))
-        // The SDK also sets this as the gRPC deadline; this bounds the whole call, connection set-up included.
-        .timeout(sidecar.timeout())
+        .flatMap(payload -> bulk.publish(event.getId(), payload))
         .doOnSuccess(done -> log.info("published {} id={} trace={} follower={} user={}",
             FollowerAdded.TOPIC, event.getId(), trace.traceId(), request.followerId(), request.userId()))
         .onErrorMap(error -> {
           log.warn("publish failed id={} trace={}: {}", event.getId(), trace.traceId(), error.toString());
-          return new PublishFailedException(error);
+          return error instanceof PublishFailedException ? error : new PublishFailedException(error);
         })
         .thenReturn(event.getId());
   }

@@ -7,9 +7,14 @@ import org.springframework.util.unit.DataSize;
 /**
  * @param maxBodySize largest accepted {@code POST /followers} body; a valid one is well under 200 bytes
  * @param retryAfterSeconds what a 503 tells the client to wait before trying again
+ * @param maxBatch most events in one bulk publish to daprd (see {@link BulkPublisher})
+ * @param maxBatchesInFlight bulk publishes outstanding at once; further events wait for one to end and go out
+ *     together in the next
  */
 @ConfigurationProperties("fanout.followers")
 record FollowersProperties(
     @DefaultValue("16KB") DataSize maxBodySize,
-    @DefaultValue("2") int retryAfterSeconds) {
+    @DefaultValue("2") int retryAfterSeconds,
+    @DefaultValue("100") int maxBatch,
+    @DefaultValue("2") int maxBatchesInFlight) {
 }

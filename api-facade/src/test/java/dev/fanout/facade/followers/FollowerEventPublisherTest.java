@@ -15,15 +15,20 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprProtos;
-import com.google.protobuf.Empty;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,12 +48,12 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * health, served by WireMock. Asserts what reached the sidecar, and that a failing or stalled sidecar gives 503.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = "dapr.sidecar.timeout=700ms")
+    properties = {"dapr.sidecar.timeout=2s", "fanout.followers.max-batches-in-flight=1"})
 class FollowerEventPublisherTest {
 
-  /** What the stub sidecar does with the next publish. */
-  static volatile Consumer<StreamObserver<Empty>> behaviour;
-  static final List<DaprProtos.PublishEventRequest> received = new CopyOnWriteArrayList<>();
+  /** What the stub sidecar does with the next bulk publish. */
+  static volatile BiConsumer<DaprProtos.BulkPublishRequest, StreamObserver<DaprProtos.BulkPublishResponse>> behaviour;
+  static final List<DaprProtos.BulkPublishRequest> received = new CopyOnWriteArrayList<>();
   static final Server sidecar = startSidecar();
 
   @RegisterExtension
@@ -69,13 +74,12 @@ class FollowerEventPublisherTest {
   @LocalServerPort
   int port;
 
+  final HttpClient http = HttpClient.newHttpClient();
+
   @BeforeEach
   void reset() {
     received.clear();
-    behaviour = reply -> {
-      reply.onNext(Empty.getDefaultInstance());
-      reply.onCompleted();
-    };
+    behaviour = (request, reply) -> allStored(reply);
   }
 
   @AfterAll
@@ -94,18 +98,23 @@ class FollowerEventPublisherTest {
         .expectBody(FollowersController.Accepted.class).returnResult().getResponseBody().eventId();
 
     assertThat(received).hasSize(1);
-    DaprProtos.PublishEventRequest publish = received.get(0);
+    DaprProtos.BulkPublishRequest publish = received.get(0);
     assertThat(publish.getPubsubName()).isEqualTo("pubsub");
     assertThat(publish.getTopic()).isEqualTo("followerAdded");
-    assertThat(publish.getDataContentType()).isEqualTo("application/cloudevents+json");
     assertThat(publish.getMetadataMap()).doesNotContainKey("ttlInSeconds");
+    assertThat(publish.getEntriesList()).hasSize(1);
+    DaprProtos.BulkPublishRequestEntry entry = publish.getEntries(0);
+    assertThat(entry.getContentType()).isEqualTo("application/cloudevents+json");
+    assertThat(entry.getMetadataMap()).doesNotContainKey("ttlInSeconds");
 
-    JsonNode event = mapper.readTree(publish.getData().toByteArray());
-    assertThat(event.path("id").asText()).isEqualTo(eventId).isNotBlank();
+    JsonNode event = mapper.readTree(entry.getEvent().toByteArray());
+    assertThat(event.path("id").asText()).isEqualTo(eventId).isEqualTo(entry.getEntryId()).isNotBlank();
     assertThat(event.path("specversion").asText()).isEqualTo("1.0");
     assertThat(event.path("type").asText()).isEqualTo("dev.fanout.followerAdded.v1");
     assertThat(event.path("source").asText()).isEqualTo("api-facade");
     assertThat(event.path("traceparent").asText()).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-");
+    // With "traceid" present daprd keeps the event's own trace instead of stamping the bulk call's on it.
+    assertThat(event.path("traceid").asText()).isEqualTo(event.path("traceparent").asText());
     assertThat(event.path("data").path("userId").asText()).isEqualTo("alice");
     assertThat(event.path("data").path("followerId").asText()).isEqualTo("bob");
     assertThat(event.path("data").path("followedAt").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
@@ -113,8 +122,57 @@ class FollowerEventPublisherTest {
   }
 
   @Test
+  void eventsArrivingWhileTheSidecarIsBusyLeaveTogetherInOneBulkPublish() throws Exception {
+    var firstCallHeld = new CountDownLatch(1);
+    var releaseFirstCall = new CountDownLatch(1);
+    behaviour = (request, reply) -> {
+      if (received.size() == 1) {
+        firstCallHeld.countDown();
+        CompletableFuture.runAsync(() -> {
+          await(releaseFirstCall);
+          allStored(reply);
+        });
+      } else {
+        allStored(reply);
+      }
+    };
+    var first = follow("first");
+    assertThat(firstCallHeld.await(5, TimeUnit.SECONDS)).isTrue();
+    var waiting = IntStream.range(0, 5).mapToObj(i -> follow("waiting" + i)).toList();
+    // One bulk call is outstanding (max-batches-in-flight=1): the five queue behind it, unanswered.
+    Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+        .until(() -> received.size() == 1 && waiting.stream().noneMatch(CompletableFuture::isDone));
+
+    releaseFirstCall.countDown();
+
+    assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(202);
+    for (var each : waiting) {
+      assertThat(each.get(5, TimeUnit.SECONDS)).isEqualTo(202);
+    }
+    assertThat(received).hasSize(2);
+    assertThat(received.get(1).getEntriesList()).hasSize(5);
+  }
+
+  @Test
+  void answersServiceUnavailableOnlyForTheEntriesTheSidecarCouldNotStore() throws Exception {
+    behaviour = (request, reply) -> {
+      var failed = request.getEntriesList().stream()
+          .filter(entry -> entry.getEvent().toStringUtf8().contains("\"unlucky\""))
+          .map(entry -> DaprProtos.BulkPublishResponseFailedEntry.newBuilder()
+              .setEntryId(entry.getEntryId()).setError("XADD failed").build())
+          .toList();
+      reply.onNext(DaprProtos.BulkPublishResponse.newBuilder().addAllFailedEntries(failed).build());
+      reply.onCompleted();
+    };
+
+    assertThat(follow("unlucky").get(5, TimeUnit.SECONDS)).isEqualTo(503);
+    assertThat(follow("lucky").get(5, TimeUnit.SECONDS)).isEqualTo(202);
+  }
+
+  @Test
   void answersServiceUnavailableWhenTheSidecarRefusesThePublish() {
-    behaviour = reply -> reply.onError(Status.UNAVAILABLE.withDescription("redis: connection refused").asException());
+    behaviour = (request, reply) ->
+        reply.onError(Status.UNAVAILABLE.withDescription("redis: connection refused").asException());
 
     assertServiceUnavailable();
     assertThat(received).hasSize(1);
@@ -122,14 +180,15 @@ class FollowerEventPublisherTest {
 
   @Test
   void answersServiceUnavailableWhenTheBrokerFailsThePublish() {
-    behaviour = reply -> reply.onError(Status.INTERNAL.withDescription("error when publish to topic").asException());
+    behaviour = (request, reply) ->
+        reply.onError(Status.INTERNAL.withDescription("error when publish to topic").asException());
 
     assertServiceUnavailable();
   }
 
   @Test
   void answersServiceUnavailableWhenTheSidecarStalls() {
-    behaviour = reply -> { }; // never answers: only the publish timeout ends the call
+    behaviour = (request, reply) -> { }; // never answers: only the publish timeout ends the call
 
     long start = System.nanoTime();
     assertServiceUnavailable();
@@ -139,8 +198,8 @@ class FollowerEventPublisherTest {
   @Test
   void rejectsAContentTypeThatIsNotEvenAMediaType() throws Exception {
     // WebTestClient refuses to send such headers, so this one goes over a plain HTTP connection.
-    for (String contentType : List.of("not a media type", "application/json; charset=no-such-charset", "/")) {
-      var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/followers"))
+    for (String contentType : List.of("not a media type", "application/json; charset=no-such-charset", "/", "\"/!")) {
+      var response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/followers"))
           .header("Content-Type", contentType)
           .POST(HttpRequest.BodyPublishers.ofString("{\"userId\": \"alice\", \"followerId\": \"bob\"}"))
           .build(), HttpResponse.BodyHandlers.ofString());
@@ -179,14 +238,37 @@ class FollowerEventPublisherTest {
         .jsonPath("$.eventId").doesNotExist();
   }
 
+  /** POST /followers over a real connection; completes with the status. */
+  private CompletableFuture<Integer> follow(String follower) {
+    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/followers"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"userId\": \"alice\", \"followerId\": \"" + follower + "\"}"))
+        .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
+  }
+
+  private static void allStored(StreamObserver<DaprProtos.BulkPublishResponse> reply) {
+    reply.onNext(DaprProtos.BulkPublishResponse.getDefaultInstance());
+    reply.onCompleted();
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private static Server startSidecar() {
     try {
       return Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
           .addService(new DaprGrpc.DaprImplBase() {
             @Override
-            public void publishEvent(DaprProtos.PublishEventRequest request, StreamObserver<Empty> reply) {
+            public void bulkPublishEventAlpha1(DaprProtos.BulkPublishRequest request,
+                StreamObserver<DaprProtos.BulkPublishResponse> reply) {
               received.add(request);
-              behaviour.accept(reply);
+              behaviour.accept(request, reply);
             }
           })
           .build()

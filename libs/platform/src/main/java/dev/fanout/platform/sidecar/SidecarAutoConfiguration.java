@@ -2,6 +2,7 @@ package dev.fanout.platform.sidecar;
 
 import io.dapr.client.DaprClient;
 import io.dapr.client.DaprClientBuilder;
+import io.dapr.client.DaprClientImpl;
 import io.dapr.client.resiliency.ResiliencyOptions;
 import io.dapr.config.Properties;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -9,14 +10,18 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
-/** The one client each app has to its own daprd: one gRPC channel for the life of the app. */
+/**
+ * The one client each app has to its own daprd: one gRPC channel for the life of the app. Declared as the SDK's
+ * implementation, which is both the stable {@link DaprClient} and the {@code DaprPreviewClient} (bulk publish), so
+ * that either can be injected and both share the channel.
+ */
 @AutoConfiguration
 @EnableConfigurationProperties(DaprSidecarProperties.class)
 public class SidecarAutoConfiguration {
 
   @Bean(destroyMethod = "close")
-  @ConditionalOnMissingBean
-  DaprClient daprClient(DaprSidecarProperties sidecar) {
+  @ConditionalOnMissingBean(DaprClient.class)
+  DaprClientImpl daprClient(DaprSidecarProperties sidecar) {
     var builder = new DaprClientBuilder()
         .withPropertyOverride(Properties.SIDECAR_IP, sidecar.host())
         .withPropertyOverride(Properties.HTTP_PORT, String.valueOf(sidecar.httpPort()))
@@ -27,6 +32,6 @@ public class SidecarAutoConfiguration {
     if (sidecar.hasApiToken()) {
       builder.withPropertyOverride(Properties.API_TOKEN, sidecar.apiToken());
     }
-    return builder.build();
+    return (DaprClientImpl) builder.build();
   }
 }

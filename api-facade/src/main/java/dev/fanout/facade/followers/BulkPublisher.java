@@ -1,0 +1,134 @@
+package dev.fanout.facade.followers;
+
+import io.dapr.client.DaprPreviewClient;
+import io.dapr.client.domain.BulkPublishEntry;
+import io.dapr.client.domain.BulkPublishRequest;
+import io.dapr.client.domain.BulkPublishResponse;
+import io.dapr.client.domain.CloudEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.publisher.Mono;
+
+/**
+ * Sends the events of concurrent requests to daprd together, in bulk publishes (BulkPublishEventAlpha1), rather
+ * than one gRPC call per event.
+ *
+ * <p>No timer: an event goes out at once while fewer than {@code maxInFlight} bulk calls are outstanding; when
+ * that many are, events queue and leave together in the next call, up to {@code maxBatch}. So a lone request
+ * pays no batching delay, and under load the sidecar sees few, large calls instead of many small ones.
+ *
+ * <p>Each event completes only with the fate of its own entry: daprd answers a bulk publish with the entries it
+ * could not store, and fails the whole call when any entry failed (its default bulk publisher, for brokers with
+ * no native bulk API such as Redis Streams). Either way no event is reported stored unless daprd said so.
+ */
+class BulkPublisher {
+
+  private record Pending(BulkPublishEntry<byte[]> entry, CompletableFuture<Void> stored) {
+  }
+
+  private final DaprPreviewClient dapr;
+  private final String pubsub;
+  private final String topic;
+  private final int maxBatch;
+  private final int maxInFlight;
+  private final Duration timeout;
+  private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+
+  BulkPublisher(DaprPreviewClient dapr, String pubsub, String topic, int maxBatch, int maxInFlight,
+      Duration timeout) {
+    this.dapr = dapr;
+    this.pubsub = pubsub;
+    this.topic = topic;
+    this.maxBatch = maxBatch;
+    this.maxInFlight = maxInFlight;
+    this.timeout = timeout;
+  }
+
+  /**
+   * Completes once daprd confirmed the event stored; fails with {@link PublishFailedException} otherwise, at the
+   * latest after {@code timeout}, queueing included. An event whose time ran out while queued is not sent.
+   */
+  Mono<Void> publish(String eventId, byte[] cloudEvent) {
+    return Mono.defer(() -> {
+      var pending = new Pending(new BulkPublishEntry<>(eventId, cloudEvent, CloudEvent.CONTENT_TYPE),
+          new CompletableFuture<Void>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS));
+      queue.add(pending);
+      drain();
+      return Mono.fromFuture(pending.stored(), true)
+          .onErrorMap(TimeoutException.class, PublishFailedException::new);
+    });
+  }
+
+  /**
+   * Starts bulk calls while there is room and something to send. Called after every enqueue and after every call
+   * ends: each party changes its state (adds, or frees a slot) before it looks, so no event is left behind.
+   */
+  private void drain() {
+    while (!queue.isEmpty()) {
+      int running = inFlight.get();
+      if (running >= maxInFlight) {
+        return; // the call that ends next will take the queue
+      }
+      if (!inFlight.compareAndSet(running, running + 1)) {
+        continue;
+      }
+      List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 16));
+      for (Pending next; batch.size() < maxBatch && (next = queue.poll()) != null; ) {
+        if (!next.stored().isDone()) { // else its caller has had its answer: publishing it now would surprise
+          batch.add(next);
+        }
+      }
+      if (batch.isEmpty()) {
+        inFlight.decrementAndGet(); // another drain took them
+      } else {
+        send(batch);
+      }
+    }
+  }
+
+  private void send(List<Pending> batch) {
+    Map<String, Pending> byId = new HashMap<>(batch.size() * 2);
+    List<BulkPublishEntry<byte[]>> entries = new ArrayList<>(batch.size());
+    for (Pending pending : batch) {
+      byId.put(pending.entry().getEntryId(), pending);
+      entries.add(pending.entry());
+    }
+    dapr.publishEvents(new BulkPublishRequest<>(pubsub, topic, entries))
+        // The SDK also makes this the gRPC deadline; this bounds the whole call, connection set-up included.
+        .timeout(timeout)
+        .switchIfEmpty(Mono.error(() -> new IllegalStateException("the sidecar gave no answer")))
+        .subscribe(
+            response -> settle(batch, byId, response),
+            failure -> {
+              inFlight.decrementAndGet();
+              batch.forEach(pending -> pending.stored().completeExceptionally(new PublishFailedException(failure)));
+              drain();
+            });
+  }
+
+  private void settle(List<Pending> batch, Map<String, Pending> byId, BulkPublishResponse<byte[]> response) {
+    inFlight.decrementAndGet();
+    for (var failed : response.getFailedEntries()) {
+      var failure = new PublishFailedException(new IllegalStateException(failed.getErrorMessage()));
+      Pending pending = failed.getEntry() == null ? null : byId.get(failed.getEntry().getEntryId());
+      if (pending == null) {
+        // A failure we cannot pin on one entry: none of them may be reported stored.
+        batch.forEach(each -> each.stored().completeExceptionally(failure));
+        break;
+      }
+      pending.stored().completeExceptionally(failure);
+    }
+    batch.forEach(pending -> pending.stored().complete(null)); // no-op for those already failed
+    drain();
+  }
+}
