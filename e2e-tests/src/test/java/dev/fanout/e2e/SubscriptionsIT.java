@@ -1,8 +1,10 @@
 package dev.fanout.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.fanout.runner.Pair;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -14,7 +16,9 @@ class SubscriptionsIT {
   void everySidecarRegisteredExactlyTheSubscriptionsItsAppAnnounces() {
     for (String subscriber : Fanout.SUBSCRIBERS) {
       for (Pair pair : E2eStack.stack().pairs(subscriber)) {
-        var announced = E2eStack.stack().announcedSubscriptions(pair);
+        // A replica FaultsIT restarted may take a moment to answer again: ask until it does.
+        var announced = await().atMost(Duration.ofSeconds(60))
+            .until(() -> E2eStack.stack().announcedSubscriptions(pair), set -> !set.isEmpty());
         assertThat(announced).as(pair.name() + " announces").contains("pubsub/followerAdded -> /followerAdded")
             .contains("pubsub/followerAdded-dead-letter-" + subscriber + " -> /followerAdded/dead-letter");
         assertThat(E2eStack.stack().registeredSubscriptions(pair)).as(pair.name() + " registered")
