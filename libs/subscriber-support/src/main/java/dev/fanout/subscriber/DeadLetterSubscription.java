@@ -56,19 +56,16 @@ class DeadLetterSubscription {
       return Mono.just(deadLettered(id, "incomplete event " + event.getData()));
     }
     var received = new ReceivedEvent(id, FollowerAddedSubscription.traceIdOf(event, exchange), event.getData());
-    return idempotency.progress(id).flatMap(progress -> {
-      if (progress == IdempotencyStore.Progress.DONE) {
+    return idempotency.isDone(id).flatMap(done -> {
+      if (done) {
         log.info("dead letter of followerAdded id={}: already handled, nothing lost", id);
         return Mono.just(DeliveryStatus.SUCCESS);
       }
-      return idempotency.wasDropped(id).flatMap(dropped -> {
-        if (dropped) {
-          return Mono.just(deadLettered(id, "dropped by the handler"));
-        }
-        return progress == IdempotencyStore.Progress.CLAIMED
-            ? Mono.just(DeliveryStatus.RETRY) // a live delivery is on it
-            : retryFromHere(received);
-      });
+      return idempotency.wasDropped(id).flatMap(dropped -> dropped
+          ? Mono.just(deadLettered(id, "dropped by the handler"))
+          : idempotency.isClaimed(id).flatMap(claimed -> claimed
+              ? Mono.just(DeliveryStatus.RETRY) // a live delivery is on it
+              : retryFromHere(received)));
     }).onErrorResume(storeDown -> {
       log.warn("dead letter of followerAdded id={}: idempotency store unavailable, will retry: {}", id,
           storeDown.toString());

@@ -45,37 +45,31 @@ class EventDelivery {
    * (processingTimeout), the effect and its record still complete together.
    */
   Mono<DeliveryStatus> deliver(ReceivedEvent event) {
-    Mono<DeliveryStatus> delivery = idempotency.claim(event.id())
-        .thenReturn(true)
-        .onErrorResume(refused -> Mono.just(false))
-        .flatMap(claimed -> claimed ? handle(event) : notClaimed(event))
-        .onErrorResume(storeDown -> storeUnavailable(event, storeDown));
+    Mono<DeliveryStatus> delivery = idempotency.isDone(event.id())
+        .flatMap(done -> done ? duplicate(event) : claimAndHandle(event))
+        .onErrorResume(storeDown -> {
+          log.warn("followerAdded id={} trace={} RETRY: idempotency store unavailable: {}",
+              event.id(), event.traceId(), storeDown.toString());
+          return Mono.just(DeliveryStatus.RETRY);
+        });
     return Mono.fromFuture(delivery.toFuture(), true).map(metrics::count);
   }
 
-  /** The claim was refused: an earlier delivery has done the event, or another one holds it, or the store is down. */
-  private Mono<DeliveryStatus> notClaimed(ReceivedEvent event) {
-    return idempotency.progress(event.id()).flatMap(progress -> switch (progress) {
-      case DONE -> {
-        log.info("followerAdded id={} trace={} duplicate: already handled, no second effect", event.id(),
-            event.traceId());
-        metrics.duplicate();
-        yield Mono.just(DeliveryStatus.SUCCESS);
-      }
-      case CLAIMED -> {
-        log.info("followerAdded id={} trace={} RETRY: another delivery of this event is in progress",
-            event.id(), event.traceId());
-        yield Mono.just(DeliveryStatus.RETRY);
-      }
-      // Nothing there, so the claim failed for another reason (the lease may also have just lapsed): try later.
-      case NONE -> storeUnavailable(event, new IllegalStateException("claim refused"));
-    });
+  private Mono<DeliveryStatus> duplicate(ReceivedEvent event) {
+    log.info("followerAdded id={} trace={} duplicate: already handled, no second effect", event.id(), event.traceId());
+    metrics.duplicate();
+    return Mono.just(DeliveryStatus.SUCCESS);
   }
 
-  private Mono<DeliveryStatus> storeUnavailable(ReceivedEvent event, Throwable cause) {
-    log.warn("followerAdded id={} trace={} RETRY: idempotency store unavailable: {}",
-        event.id(), event.traceId(), cause.toString());
-    return Mono.just(DeliveryStatus.RETRY);
+  private Mono<DeliveryStatus> claimAndHandle(ReceivedEvent event) {
+    return idempotency.claim(event.id())
+        .thenReturn(true)
+        .onErrorResume(claimed -> {
+          log.info("followerAdded id={} trace={} RETRY: another delivery of this event is in progress",
+              event.id(), event.traceId());
+          return Mono.just(false);
+        })
+        .flatMap(claimed -> claimed ? handle(event) : Mono.just(DeliveryStatus.RETRY));
   }
 
   private Mono<DeliveryStatus> handle(ReceivedEvent event) {

@@ -3,6 +3,7 @@ package dev.fanout.subscriber;
 import io.dapr.client.DaprClient;
 import io.dapr.client.domain.State;
 import io.dapr.client.domain.StateOptions;
+import io.dapr.client.domain.TransactionalStateOperation;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -12,22 +13,15 @@ import reactor.core.publisher.Mono;
  * Which events this service has handled, durably, in the Dapr state store (components/statestore.yaml) on the
  * broker's Redis, shared by the service's replicas and surviving their restarts.
  *
- * <p>One key per event, {@code event|id}. The delivery that works on an event first writes it as
- * {@value #CLAIMED}, first-write-wins: a lease, renewed while it works and expiring soon after its holder died
- * (claimTtl, shorter than the broker's processingTimeout, so that the copy the broker redelivers after a crash
- * finds it expired). Once the effect happened the holder overwrites it with {@value #DONE}, kept for doneTtl. So
- * the claim of any later copy fails, and the usual delivery costs two writes and no read; only a refused claim
- * reads the key, to tell a duplicate (done: no second effect) from a concurrent delivery (claimed: retried later,
- * by which time the first has finished or failed).
+ * <p>Two keys per event, both written first-write-wins: {@code claim|id}, a lease held by the one delivery that
+ * works on the event, renewed while it works and expiring soon after its holder died; and {@code done|id} once
+ * the effect happened. A redelivered copy that finds {@code done} has no second effect; one that finds a live
+ * claim is retried later, by which time the first has finished or failed. The lease (claimTtl) is shorter than
+ * the broker's processingTimeout, so that the copy the broker redelivers after a crash finds it expired.
  */
 class IdempotencyStore {
 
   static final String STORE = "statestore";
-  static final String CLAIMED = "claimed";
-  static final String DONE = "done";
-
-  /** Where an event stands with this service. */
-  enum Progress { NONE, CLAIMED, DONE }
 
   private static final StateOptions FIRST_WRITE =
       new StateOptions(StateOptions.Consistency.STRONG, StateOptions.Concurrency.FIRST_WRITE);
@@ -42,36 +36,36 @@ class IdempotencyStore {
     this.doneTtl = Map.of("ttlInSeconds", String.valueOf(doneTtl.toSeconds()));
   }
 
-  static String key(String eventId) {
-    return "event|" + eventId;
+  Mono<Boolean> isDone(String eventId) {
+    return dapr.getState(STORE, "done|" + eventId, String.class).map(state -> state.getValue() != null);
   }
 
-  Mono<Progress> progress(String eventId) {
-    return dapr.getState(STORE, key(eventId), String.class).map(state -> {
-      if (DONE.equals(state.getValue())) {
-        return Progress.DONE;
-      }
-      return CLAIMED.equals(state.getValue()) ? Progress.CLAIMED : Progress.NONE;
-    });
+  /** Whether some delivery holds a live lease on the event (it may still produce the effect). */
+  Mono<Boolean> isClaimed(String eventId) {
+    return dapr.getState(STORE, "claim|" + eventId, String.class).map(state -> state.getValue() != null);
   }
 
-  /**
-   * Completes when this delivery holds the event; fails when another delivery holds it or has done it (or when the
-   * store is unreachable): {@link #progress} tells which.
-   */
+  /** Completes when this delivery holds the event; fails when another one does (or the store is unreachable). */
   Mono<Void> claim(String eventId) {
-    return dapr.saveBulkState(STORE, List.of(new State<>(key(eventId), CLAIMED, null, claimTtl, FIRST_WRITE)));
+    return dapr.saveBulkState(STORE, List.of(new State<>("claim|" + eventId, "claimed", null, claimTtl, FIRST_WRITE)));
   }
 
-  /** Extends this delivery's lease: with the claim's current ETag, so never over a {@value #DONE}. */
+  /** Extends this delivery's lease: first-write-wins still, so only with the current ETag of the claim. */
   Mono<Void> renew(String eventId) {
-    return held(eventId).flatMap(claim -> dapr.saveBulkState(STORE,
-        List.of(new State<>(claim.getKey(), CLAIMED, claim.getEtag(), claimTtl, FIRST_WRITE))));
+    String key = "claim|" + eventId;
+    return dapr.getState(STORE, key, String.class)
+        .filter(state -> state.getEtag() != null && state.getValue() != null)
+        .flatMap(state -> dapr.saveBulkState(STORE,
+            List.of(new State<>(key, "claimed", state.getEtag(), claimTtl, FIRST_WRITE))));
   }
 
-  /** Records the effect, which also ends the claim. Only the holder writes here, so no ETag is needed. */
+  /** Records the effect and lets go of the claim, in one transaction. */
   Mono<Void> markDone(String eventId) {
-    return dapr.saveBulkState(STORE, List.of(new State<>(key(eventId), DONE, null, doneTtl, null)));
+    return dapr.executeStateTransaction(STORE, List.of(
+        new TransactionalStateOperation<>(TransactionalStateOperation.OperationType.UPSERT,
+            new State<>("done|" + eventId, "done", null, doneTtl, FIRST_WRITE)),
+        new TransactionalStateOperation<>(TransactionalStateOperation.OperationType.DELETE,
+            new State<>("claim|" + eventId))));
   }
 
   /** The handler found the event can never have its effect: the dead-letter route must not try it again. */
@@ -90,16 +84,8 @@ class IdempotencyStore {
         .onErrorReturn(false);
   }
 
-  /**
-   * The effect did not happen: let the next delivery try. Only a claim is removed, by its ETag: had our lease
-   * lapsed and another delivery done the event meanwhile, its record must stay.
-   */
+  /** The effect did not happen: let the next delivery try. */
   Mono<Void> release(String eventId) {
-    return held(eventId).flatMap(claim -> dapr.deleteState(STORE, claim.getKey(), claim.getEtag(), FIRST_WRITE));
-  }
-
-  private Mono<State<String>> held(String eventId) {
-    return dapr.getState(STORE, key(eventId), String.class)
-        .filter(state -> state.getEtag() != null && CLAIMED.equals(state.getValue()));
+    return dapr.deleteState(STORE, "claim|" + eventId);
   }
 }

@@ -206,7 +206,7 @@ class FollowerAddedSubscriptionTest {
   @Test
   void answersRetryWithoutHandlingWhileAnotherDeliveryHoldsTheEvent() {
     // What a concurrent delivery of the same event, on this or another replica, leaves in the store.
-    stateStore.put(IdempotencyStore.key("evt-13"), IdempotencyStore.CLAIMED);
+    stateStore.put("claim|evt-13", "claimed");
 
     post(cloudEvent("evt-13", """
         {"userId": "alice", "followerId": "bob", "followedAt": "2025-01-02T03:04:05Z"}"""))
@@ -225,7 +225,7 @@ class FollowerAddedSubscriptionTest {
     deadLetter("evt-9").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
 
     assertThat(handler.received()).extracting(ReceivedEvent::id).containsExactly("evt-9", "evt-9");
-    assertThat(stateStore.get(IdempotencyStore.key("evt-9"))).isEqualTo(IdempotencyStore.DONE);
+    assertThat(stateStore.contains("done|evt-9")).isTrue();
     assertThat(stateStore.contains("dead|evt-9")).as("reported and counted once").isTrue();
   }
 
@@ -243,7 +243,7 @@ class FollowerAddedSubscriptionTest {
 
   @Test
   void acknowledgesADeadLetterOfAnEventAlreadyHandled() {
-    stateStore.put(IdempotencyStore.key("evt-15"), IdempotencyStore.DONE);
+    stateStore.put("done|evt-15", "done");
 
     deadLetter("evt-15").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
 

@@ -1,6 +1,5 @@
 package dev.fanout.subscriber;
 
-import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyList;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
@@ -9,11 +8,10 @@ import static org.mockito.Mockito.when;
 
 import io.dapr.client.DaprClient;
 import io.dapr.client.domain.State;
-import io.dapr.client.domain.StateOptions;
+import io.dapr.client.domain.TransactionalStateOperation;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import reactor.core.publisher.Mono;
@@ -25,12 +23,7 @@ import reactor.core.publisher.Mono;
  */
 public final class InMemoryStateStore {
 
-  /** A value and the ETag daprd would give it: a new one on every write. */
-  private record Entry(Object value, String etag) {
-  }
-
-  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-  private final AtomicLong versions = new AtomicLong();
+  private final Map<String, Object> entries = new ConcurrentHashMap<>();
   private final DaprClient client = mock(DaprClient.class);
   private volatile boolean reachable = true;
 
@@ -38,40 +31,31 @@ public final class InMemoryStateStore {
   public InMemoryStateStore() {
     when(client.getState(anyString(), anyString(), eq(String.class))).thenAnswer(call -> available(() -> {
       String key = call.getArgument(1);
-      Entry entry = entries.get(key);
-      return Mono.just(entry == null ? new State<String>(key) : new State<>(key, (String) entry.value(), entry.etag()));
+      Object value = entries.get(key);
+      return Mono.just(value == null ? new State<String>(key) : new State<>(key, (String) value, (String) null));
     }));
     when(client.saveBulkState(anyString(), anyList())).thenAnswer(call -> available(() -> {
       for (State<?> state : (List<State<?>>) call.getArgument(1)) {
-        if (!write(state.getKey(), state.getValue(), state.getEtag(), state.getOptions())) {
+        if (entries.putIfAbsent(state.getKey(), state.getValue()) != null) {
           return Mono.error(new IllegalStateException("possible etag mismatch: " + state.getKey()));
         }
       }
       return Mono.empty();
     }));
-    when(client.deleteState(anyString(), anyString(), any(), any())).thenAnswer(call -> available(() -> {
-      String key = call.getArgument(1);
-      String etag = call.getArgument(2);
-      if (etag == null) {
-        entries.remove(key);
-        return Mono.<Void>empty();
+    when(client.executeStateTransaction(anyString(), anyList())).thenAnswer(call -> available(() -> {
+      for (var operation : (List<TransactionalStateOperation<?>>) call.getArgument(1)) {
+        State<?> state = operation.getRequest();
+        switch (operation.getOperation()) {
+          case UPSERT -> entries.put(state.getKey(), state.getValue());
+          case DELETE -> entries.remove(state.getKey());
+        }
       }
-      boolean deleted = entries.computeIfPresent(key, (k, entry) -> entry.etag().equals(etag) ? null : entry) == null;
-      return deleted ? Mono.<Void>empty() : Mono.error(new IllegalStateException("possible etag mismatch: " + key));
+      return Mono.empty();
     }));
-  }
-
-  /** daprd's rules: a given ETag must match; without one, first-write means "only if absent", else overwrite. */
-  private boolean write(String key, Object value, String etag, StateOptions options) {
-    var fresh = new Entry(value, String.valueOf(versions.incrementAndGet()));
-    if (etag != null) {
-      return entries.computeIfPresent(key, (k, entry) -> entry.etag().equals(etag) ? fresh : entry) == fresh;
-    }
-    if (options != null && options.getConcurrency() == StateOptions.Concurrency.FIRST_WRITE) {
-      return entries.putIfAbsent(key, fresh) == null;
-    }
-    entries.put(key, fresh);
-    return true;
+    when(client.deleteState(anyString(), anyString())).thenAnswer(call -> available(() -> {
+      entries.remove((String) call.getArgument(1));
+      return Mono.empty();
+    }));
   }
 
   public DaprClient client() {
@@ -83,13 +67,7 @@ public final class InMemoryStateStore {
   }
 
   public void put(String key, String value) {
-    write(key, value, null, null);
-  }
-
-  /** The value under a key, or null. */
-  public Object get(String key) {
-    Entry entry = entries.get(key);
-    return entry == null ? null : entry.value();
+    entries.put(key, value);
   }
 
   public boolean contains(String key) {
