@@ -17,4 +17,12 @@ record FollowersProperties(
     @DefaultValue("2") int retryAfterSeconds,
     @DefaultValue("100") int maxBatch,
     @DefaultValue("2") int maxBatchesInFlight) {
+
+  FollowersProperties {
+    // Zero would not fail loudly: every publish would wait in the queue and end in a 503. Refuse to start instead.
+    if (maxBatch < 1 || maxBatchesInFlight < 1) {
+      throw new IllegalArgumentException("fanout.followers.max-batch and max-batches-in-flight must be at least 1,"
+          + " not " + maxBatch + " and " + maxBatchesInFlight);
+    }
+  }
 }
