@@ -26,11 +26,13 @@ class SecurityIT {
     String event = "{\"id\":\"" + forgedId + "\",\"specversion\":\"1.0\",\"type\":\"dev.fanout.followerAdded.v1\","
         + "\"source\":\"mallory\",\"datacontenttype\":\"application/json\","
         + "\"data\":{\"userId\":\"alice\",\"followerId\":\"mallory\",\"followedAt\":\"2026-01-01T00:00:00Z\"}}";
+    // Shaped as daprd's bulk delivery, the only body the route takes: refused for the missing token, not the shape.
+    String delivery = "{\"entries\":[{\"entryId\":\"e-1\",\"event\":" + event + "}]}";
     for (String subscriber : Fanout.SUBSCRIBERS) {
       Pair pair = E2eStack.stack().pair(subscriber);
       URI route = pair.appUrl().resolve("/followerAdded");
-      assertThat(send(route, event, null)).as(subscriber + " without a token").isEqualTo(401);
-      assertThat(send(route, event, "not-the-token")).as(subscriber + " with a wrong token").isEqualTo(401);
+      assertThat(send(route, delivery, null)).as(subscriber + " without a token").isEqualTo(401);
+      assertThat(send(route, delivery, "not-the-token")).as(subscriber + " with a wrong token").isEqualTo(401);
       assertThat(send(pair.appUrl().resolve("/dapr/subscribe"), null, null)).isEqualTo(401);
     }
     assertThat(Fanout.handled(E2eStack.EMAIL, List.of(forgedId))).isEmpty();

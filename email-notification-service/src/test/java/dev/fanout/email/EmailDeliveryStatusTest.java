@@ -19,7 +19,6 @@ import org.springframework.mail.MailSendException;
 import org.springframework.mail.MailSender;
 import org.springframework.mail.SimpleMailMessage;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
-import org.springframework.test.json.JsonCompareMode;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /** What daprd is told when the mail sender fails: whether the event is redelivered or dead-lettered. */
@@ -43,7 +42,7 @@ class EmailDeliveryStatusTest {
     willThrow(new MailParseException("bad address")).given(mailSender).send(any(SimpleMailMessage.class));
 
     deliver("evt-email-drop")
-        .expectBody().json("{\"status\":\"DROP\"}", JsonCompareMode.STRICT);
+        .answers("DROP");
 
     verify(mailSender).send(argThat(toAlice()));
   }
@@ -54,7 +53,7 @@ class EmailDeliveryStatusTest {
         .given(mailSender).send(any(SimpleMailMessage.class));
 
     deliver("evt-email-retry")
-        .expectBody().json("{\"status\":\"RETRY\"}", JsonCompareMode.STRICT);
+        .answers("RETRY");
 
     verify(mailSender).send(argThat(toAlice()));
   }
@@ -63,7 +62,7 @@ class EmailDeliveryStatusTest {
     return message -> Arrays.equals(message.getTo(), new String[] {"alice@users.example"});
   }
 
-  private WebTestClient.ResponseSpec deliver(String id) {
+  private DaprDelivery.Answer deliver(String id) {
     return DaprDelivery.deliver(client, id);
   }
 }

@@ -13,7 +13,6 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Import;
 import org.springframework.mail.MailSender;
-import org.springframework.test.json.JsonCompareMode;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -40,7 +39,7 @@ class EmailDeliveryTest {
   void logsTheEmailAndAnswersSuccessWhenNoSmtpHostIsConfigured(CapturedOutput output) {
     assertThat(mailSender).isInstanceOf(LoggingMailSender.class);
 
-    deliver("evt-email-1").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+    deliver("evt-email-1").answers("SUCCESS");
 
     // The send completes before the status is answered, so the line is already there.
     assertThat(output.getOut()).containsOnlyOnce(
@@ -50,13 +49,13 @@ class EmailDeliveryTest {
 
   @Test
   void emailsOnceForAnEventDeliveredTwice(CapturedOutput output) {
-    deliver("evt-email-2").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
-    deliver("evt-email-2").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+    deliver("evt-email-2").answers("SUCCESS");
+    deliver("evt-email-2").answers("SUCCESS");
 
     assertThat(output.getOut()).containsOnlyOnce("(event evt-email-2)");
   }
 
-  private WebTestClient.ResponseSpec deliver(String id) {
+  private DaprDelivery.Answer deliver(String id) {
     return DaprDelivery.deliver(client, id);
   }
 }

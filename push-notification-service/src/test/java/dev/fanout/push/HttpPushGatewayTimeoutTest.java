@@ -21,10 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
-import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.test.json.JsonCompareMode;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /** A gateway that accepts, but only after fanout.push.timeout: the event must be redelivered, not awaited. */
@@ -66,15 +64,7 @@ class HttpPushGatewayTimeoutTest {
     gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(200).withFixedDelay(10_000)));
 
     // SUCCESS here would mean the call timeout was not applied and the delayed 200 was awaited.
-    client.post().uri("/followerAdded")
-        .contentType(MediaType.parseMediaType("application/cloudevents+json"))
-        .bodyValue("""
-            {"id": "evt-slow", "source": "api-facade", "type": "dev.fanout.followerAdded.v1",
-             "specversion": "1.0", "datacontenttype": "application/json",
-             "data": {"userId": "alice", "followerId": "bob", "followedAt": "2025-01-02T03:04:05Z"}}""")
-        .exchange()
-        .expectStatus().isOk()
-        .expectBody().json("{\"status\":\"RETRY\"}", JsonCompareMode.STRICT);
+    DaprDelivery.deliver(client, "evt-slow").answers("RETRY");
 
     gateway.verify(1, postRequestedFor(urlEqualTo(PUSH_PATH)).withHeader("Idempotency-Key", equalTo("evt-slow")));
   }

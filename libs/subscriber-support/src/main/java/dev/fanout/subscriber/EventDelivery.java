@@ -1,6 +1,12 @@
 package dev.fanout.subscriber;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -39,39 +45,79 @@ class EventDelivery {
     this.claimRenewal = claimRenewal;
   }
 
-  /**
-   * SUCCESS once the effect happened (now or by an earlier delivery), DROP when it never can (recorded, so that
-   * the dead-letter route knows), RETRY otherwise. Detached from the caller's cancellation: if daprd stops waiting
-   * (processingTimeout), the effect and its record still complete together.
-   */
+  /** {@link #deliverAll} for one event: the dead-letter route's way in. */
   Mono<DeliveryStatus> deliver(ReceivedEvent event) {
-    Mono<DeliveryStatus> delivery = idempotency.isDone(event.id())
-        .flatMap(done -> done ? duplicate(event) : claimAndHandle(event))
-        .onErrorResume(storeDown -> {
-          log.warn("followerAdded id={} trace={} RETRY: idempotency store unavailable: {}",
-              event.id(), event.traceId(), storeDown.toString());
-          return Mono.just(DeliveryStatus.RETRY);
-        });
-    return Mono.fromFuture(delivery.toFuture(), true).map(metrics::count);
+    return deliverAll(List.of(event)).map(statuses -> statuses.get(event.id()));
   }
 
-  private Mono<DeliveryStatus> duplicate(ReceivedEvent event) {
+  /**
+   * Each event's status, by event id: SUCCESS once the effect happened (now or by an earlier delivery), DROP when
+   * it never can (recorded, so that the dead-letter route knows), RETRY otherwise. The idempotency records of the
+   * whole batch go in three calls to the state store (which are done, claim the others, record the effects),
+   * whatever its size. Detached from the caller's cancellation: if daprd stops waiting (processingTimeout), the
+   * effects and their records still complete together.
+   */
+  Mono<Map<String, DeliveryStatus>> deliverAll(Collection<ReceivedEvent> events) {
+    if (events.isEmpty()) {
+      return Mono.just(Map.of());
+    }
+    Map<String, ReceivedEvent> byId = new LinkedHashMap<>();
+    events.forEach(event -> byId.put(event.id(), event));
+    Mono<Map<String, DeliveryStatus>> delivery = idempotency.doneAmong(byId.keySet())
+        .flatMap(done -> {
+          var statuses = new ConcurrentHashMap<String, DeliveryStatus>();
+          done.forEach(id -> statuses.put(id, duplicate(byId.get(id))));
+          List<String> fresh = byId.keySet().stream().filter(id -> !done.contains(id)).toList();
+          return idempotency.claimAll(fresh).flatMap(claimed -> {
+            fresh.stream().filter(id -> !claimed.contains(id))
+                .forEach(id -> statuses.put(id, heldElsewhere(byId.get(id))));
+            return handleAll(claimed.stream().map(byId::get).toList(), statuses);
+          });
+        })
+        .onErrorResume(storeDown -> {
+          log.warn("followerAdded ids={} RETRY: idempotency store unavailable: {}", byId.keySet(),
+              storeDown.toString());
+          return Mono.just(byId.keySet().stream().collect(Collectors.toMap(id -> id, id -> DeliveryStatus.RETRY)));
+        });
+    return Mono.fromFuture(delivery.toFuture(), true)
+        .doOnNext(statuses -> statuses.values().forEach(metrics::count));
+  }
+
+  private DeliveryStatus duplicate(ReceivedEvent event) {
     log.info("followerAdded id={} trace={} duplicate: already handled, no second effect", event.id(), event.traceId());
     metrics.duplicate();
-    return Mono.just(DeliveryStatus.SUCCESS);
+    return DeliveryStatus.SUCCESS;
   }
 
-  private Mono<DeliveryStatus> claimAndHandle(ReceivedEvent event) {
-    return idempotency.claim(event.id())
-        .thenReturn(true)
-        .onErrorResume(claimed -> {
-          log.info("followerAdded id={} trace={} RETRY: another delivery of this event is in progress",
-              event.id(), event.traceId());
-          return Mono.just(false);
-        })
-        .flatMap(claimed -> claimed ? handle(event) : Mono.just(DeliveryStatus.RETRY));
+  private DeliveryStatus heldElsewhere(ReceivedEvent event) {
+    log.info("followerAdded id={} trace={} RETRY: another delivery of this event is in progress",
+        event.id(), event.traceId());
+    return DeliveryStatus.RETRY;
   }
 
+  /** Runs the handler on every claimed event at once, then records the effects that happened in one transaction. */
+  private Mono<Map<String, DeliveryStatus>> handleAll(List<ReceivedEvent> claimed,
+      Map<String, DeliveryStatus> statuses) {
+    return Flux.fromIterable(claimed)
+        .flatMap(event -> handle(event).doOnNext(status -> statuses.put(event.id(), status)))
+        .then(Mono.defer(() -> {
+          List<String> handled = claimed.stream().map(ReceivedEvent::id)
+              .filter(id -> DeliveryStatus.SUCCESS.equals(statuses.get(id))).toList();
+          return handled.isEmpty() ? Mono.<Void>empty() : idempotency.markDoneAll(handled)
+              // The effects happened: their records must outlive a short outage of the store (a Redis restart), or
+              // the redelivery that outage causes would repeat them. Bounded, below processingTimeout.
+              .retryWhen(Retry.backoff(RECORD_ATTEMPTS, Duration.ofMillis(250)).maxBackoff(Duration.ofSeconds(2)))
+              .onErrorResume(notRecorded -> {
+                // Answering RETRY now would repeat the effects for sure; a later copy only might.
+                log.warn("followerAdded ids={} handled, but not recorded as handled: {}", handled,
+                    notRecorded.toString());
+                return Mono.empty();
+              });
+        }))
+        .thenReturn(statuses);
+  }
+
+  /** The handler's outcome for one claimed event; releases the claim unless the effect happened. */
   private Mono<DeliveryStatus> handle(ReceivedEvent event) {
     // Keep the lease while the handler works, however slow: a live holder must not lose the event to a copy.
     Disposable lease = Flux.interval(claimRenewal)
@@ -80,16 +126,6 @@ class EventDelivery {
     return handler.handle(event)
         .doFinally(signal -> lease.dispose())
         .doOnSuccess(done -> latency.record(event.data().followedAt()))
-        .then(Mono.defer(() -> idempotency.markDone(event.id())
-            // The effect happened: its record must outlive a short outage of the store (a Redis restart), or the
-            // redelivery that outage causes would repeat the effect. Bounded, below processingTimeout.
-            .retryWhen(Retry.backoff(RECORD_ATTEMPTS, Duration.ofMillis(250)).maxBackoff(Duration.ofSeconds(2)))
-            .onErrorResume(notRecorded -> {
-              // Answering RETRY now would repeat the effect for sure; a later copy only might.
-              log.warn("followerAdded id={} trace={} handled, but not recorded as handled: {}",
-                  event.id(), event.traceId(), notRecorded.toString());
-              return Mono.empty();
-            })))
         .thenReturn(DeliveryStatus.SUCCESS)
         .onErrorResume(PermanentDeliveryFailure.class, failure -> {
           log.warn("followerAdded id={} trace={} DROP: {}", event.id(), event.traceId(), failure.getMessage());

@@ -1,58 +1,126 @@
 package dev.fanout.subscriber;
 
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.platform.event.FollowerAdded;
 import dev.fanout.platform.trace.TraceContext;
 import dev.fanout.platform.web.AccessLogFilter;
 import io.dapr.Topic;
+import io.dapr.client.domain.BulkSubscribeAppResponse;
+import io.dapr.client.domain.BulkSubscribeAppResponseEntry;
+import io.dapr.client.domain.BulkSubscribeAppResponseStatus;
 import io.dapr.client.domain.CloudEvent;
+import io.dapr.springboot.annotations.BulkSubscribe;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.ServerWebInputException;
 import reactor.core.publisher.Mono;
 
 /**
  * The subscribers' topic route. {@code @Topic} makes dapr-sdk-springboot announce it on {@code /dapr/subscribe}
- * (with its dead-letter topic); this class turns a delivery into at most one effect of the service's
- * {@link FollowerAddedHandler} (through {@link EventDelivery}) and its outcome into the status daprd acts on.
+ * (with its dead-letter topic), {@code @BulkSubscribe} has daprd deliver the events in batches: one HTTP call, and
+ * one round of idempotency records ({@link EventDelivery#deliverAll}), for up to {@link #MAX_BATCH} events instead
+ * of one each. That is what the subscribers spent their CPU on (BENCHMARKS.md).
+ *
+ * <p>daprd answers each entry by its own status: SUCCESS acknowledges it, DROP sends it to the dead-letter topic,
+ * RETRY has daprd deliver that entry again (components/resiliency.yaml) and, once the retries ran out, send it to
+ * the dead-letter topic. So a batch is as safe as single deliveries; the cost is that daprd flushes one batch at a
+ * time per subscription, so a slow or retried entry delays the entries behind it.
  */
 @RestController
 class FollowerAddedSubscription {
+
+  /**
+   * Equal to the pub/sub component's {@code concurrency} (components/pubsub.yaml): daprd's bulk subscriber gets
+   * at most that many events at once from the Redis Streams component, so a batch fills up exactly when all of
+   * them are waiting, and goes out at once instead of at the next tick.
+   */
+  static final int MAX_BATCH = 32;
+
+  /** How long the first event of a batch may wait for company; bounds what batching adds to fan-out latency. */
+  static final int MAX_AWAIT_MS = 5;
 
   private static final Logger log = LoggerFactory.getLogger(FollowerAddedSubscription.class);
 
   private final EventDelivery delivery;
   private final SubscriptionMetrics metrics;
+  private final ObjectMapper json;
+  private final JavaType cloudEventType;
 
-  FollowerAddedSubscription(EventDelivery delivery, SubscriptionMetrics metrics) {
+  FollowerAddedSubscription(EventDelivery delivery, SubscriptionMetrics metrics, ObjectMapper json) {
     this.delivery = delivery;
     this.metrics = metrics;
+    this.json = json;
+    this.cloudEventType = json.getTypeFactory().constructParametricType(CloudEvent.class, FollowerAdded.class);
+  }
+
+  /** What daprd posts to a bulk route: the entries, each one event. Entries are decoded one by one, below. */
+  record BulkDelivery(List<Entry> entries) {
+
+    record Entry(String entryId, JsonNode event) {
+    }
   }
 
   @Topic(name = FollowerAdded.TOPIC, pubsubName = FollowerAdded.PUBSUB, deadLetterTopic = DeadLetterSubscription.TOPIC)
+  @BulkSubscribe(maxMessagesCount = MAX_BATCH, maxAwaitDurationMs = MAX_AWAIT_MS)
   @PostMapping("/" + FollowerAdded.TOPIC)
-  Mono<DeliveryStatus> onFollowerAdded(@RequestBody CloudEvent<FollowerAdded> event, ServerWebExchange exchange) {
-    String traceId = traceIdOf(event, exchange);
-    FollowerAdded data = event.getData();
-    if (event.getId() == null || !isComplete(data)) {
-      log.warn("followerAdded id={} trace={} DROP: incomplete event data {}", event.getId(), traceId, data);
-      return Mono.just(metrics.count(DeliveryStatus.DROP));
+  Mono<BulkSubscribeAppResponse> onFollowerAdded(@RequestBody BulkDelivery batch, ServerWebExchange exchange) {
+    List<BulkDelivery.Entry> entries = batch.entries() == null ? List.of() : batch.entries();
+    var statuses = new LinkedHashMap<String, BulkSubscribeAppResponseStatus>();
+    var events = new LinkedHashMap<String, ReceivedEvent>(); // by event id: a copy of one in the same batch is one
+    var entriesOfEvent = new LinkedHashMap<String, List<String>>();
+    for (BulkDelivery.Entry entry : entries) {
+      ReceivedEvent event = decode(entry, exchange);
+      if (event == null) {
+        statuses.put(entry.entryId(), toEntryStatus(metrics.count(DeliveryStatus.DROP)));
+        continue;
+      }
+      log.info("followerAdded id={} trace={} follower={} user={}",
+          event.id(), event.traceId(), event.data().followerId(), event.data().userId());
+      events.putIfAbsent(event.id(), event);
+      entriesOfEvent.computeIfAbsent(event.id(), id -> new ArrayList<>()).add(entry.entryId());
+      statuses.put(entry.entryId(), null); // keeps daprd's order in the answer
     }
-    log.info("followerAdded id={} trace={} follower={} user={}",
-        event.getId(), traceId, data.followerId(), data.userId());
-    return delivery.deliver(new ReceivedEvent(event.getId(), traceId, data));
+    return delivery.deliverAll(events.values()).map(outcomes -> {
+      outcomes.forEach((eventId, status) -> entriesOfEvent.get(eventId)
+          .forEach(entryId -> statuses.put(entryId, toEntryStatus(status))));
+      return answer(statuses);
+    });
   }
 
-  /** An event that cannot even be decoded will not decode better next time: DROP it rather than answer 400. */
-  @ExceptionHandler(ServerWebInputException.class)
-  DeliveryStatus onUndecodableEvent(ServerWebInputException error, ServerWebExchange exchange) {
-    log.warn("followerAdded trace={} DROP: undecodable event: {}",
-        AccessLogFilter.traceOf(exchange).traceId(), error.getReason());
-    return metrics.count(DeliveryStatus.DROP);
+  /** The entry's event, or null when it can never be handled: such an entry is DROPped, never retried forever. */
+  private ReceivedEvent decode(BulkDelivery.Entry entry, ServerWebExchange exchange) {
+    CloudEvent<FollowerAdded> event;
+    try {
+      event = entry.event() == null ? null : json.convertValue(entry.event(), cloudEventType);
+    } catch (IllegalArgumentException undecodable) {
+      log.warn("followerAdded entry={} DROP: undecodable event: {}", entry.entryId(), undecodable.getMessage());
+      return null;
+    }
+    if (event == null || event.getId() == null || !isComplete(event.getData())) {
+      log.warn("followerAdded id={} entry={} DROP: incomplete event data {}", event == null ? null : event.getId(),
+          entry.entryId(), event == null ? null : event.getData());
+      return null;
+    }
+    return new ReceivedEvent(event.getId(), traceIdOf(event, exchange), event.getData());
+  }
+
+  private static BulkSubscribeAppResponse answer(Map<String, BulkSubscribeAppResponseStatus> statuses) {
+    var answer = new ArrayList<BulkSubscribeAppResponseEntry>(statuses.size());
+    statuses.forEach((entryId, status) -> answer.add(new BulkSubscribeAppResponseEntry(entryId, status)));
+    return new BulkSubscribeAppResponse(answer);
+  }
+
+  private static BulkSubscribeAppResponseStatus toEntryStatus(DeliveryStatus status) {
+    return BulkSubscribeAppResponseStatus.valueOf(status.status().name());
   }
 
   static boolean isComplete(FollowerAdded data) {

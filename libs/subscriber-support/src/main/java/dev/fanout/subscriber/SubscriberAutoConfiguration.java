@@ -1,5 +1,6 @@
 package dev.fanout.subscriber;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.platform.sidecar.DaprSidecarProperties;
 import dev.fanout.platform.sidecar.SidecarAutoConfiguration;
 import io.dapr.client.DaprClient;
@@ -46,8 +47,9 @@ public class SubscriberAutoConfiguration {
   }
 
   @Bean
-  FollowerAddedSubscription followerAddedSubscription(EventDelivery delivery, SubscriptionMetrics metrics) {
-    return new FollowerAddedSubscription(delivery, metrics);
+  FollowerAddedSubscription followerAddedSubscription(EventDelivery delivery, SubscriptionMetrics metrics,
+      ObjectMapper json) {
+    return new FollowerAddedSubscription(delivery, metrics, json);
   }
 
   @Bean

@@ -26,7 +26,9 @@ public final class DaprSubscriptions {
     String deadLetterTopic = "followerAdded-dead-letter-" + appId;
     assertThat(subscriptions).containsExactlyInAnyOrder(
         Map.of("pubsubName", "pubsub", "topic", "followerAdded", "route", "/followerAdded",
-            "deadLetterTopic", deadLetterTopic, "metadata", Map.of()),
+            "deadLetterTopic", deadLetterTopic, "metadata", Map.of(),
+            "bulkSubscribe", Map.of("enabled", true, "maxMessagesCount", FollowerAddedSubscription.MAX_BATCH,
+                "maxAwaitDurationMs", FollowerAddedSubscription.MAX_AWAIT_MS)),
         Map.of("pubsubName", "pubsub", "topic", deadLetterTopic, "route", "/followerAdded/dead-letter",
             "metadata", Map.of()));
   }

@@ -8,6 +8,7 @@ import static org.mockito.Mockito.when;
 
 import io.dapr.client.DaprClient;
 import io.dapr.client.domain.State;
+import io.dapr.client.domain.StateOptions;
 import io.dapr.client.domain.TransactionalStateOperation;
 import java.util.List;
 import java.util.Map;
@@ -23,39 +24,71 @@ import reactor.core.publisher.Mono;
  */
 public final class InMemoryStateStore {
 
-  private final Map<String, Object> entries = new ConcurrentHashMap<>();
+  /** A stored value, and whether it was written first-write-wins: daprd's Redis store keeps that per record. */
+  private record Entry(Object value, boolean firstWrite) {
+  }
+
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final DaprClient client = mock(DaprClient.class);
   private volatile boolean reachable = true;
 
   @SuppressWarnings("unchecked")
   public InMemoryStateStore() {
-    when(client.getState(anyString(), anyString(), eq(String.class))).thenAnswer(call -> available(() -> {
-      String key = call.getArgument(1);
-      Object value = entries.get(key);
-      return Mono.just(value == null ? new State<String>(key) : new State<>(key, (String) value, (String) null));
-    }));
+    when(client.getState(anyString(), anyString(), eq(String.class))).thenAnswer(call -> available(() ->
+        Mono.just(read(call.getArgument(1)))));
+    when(client.getBulkState(anyString(), anyList(), eq(String.class))).thenAnswer(call -> available(() ->
+        Mono.just(((List<String>) call.getArgument(1)).stream().map(this::read).toList())));
+    // Like daprd's bulk save: every write is tried; one refused fails the call, the others stay written.
     when(client.saveBulkState(anyString(), anyList())).thenAnswer(call -> available(() -> {
-      for (State<?> state : (List<State<?>>) call.getArgument(1)) {
-        if (entries.putIfAbsent(state.getKey(), state.getValue()) != null) {
-          return Mono.error(new IllegalStateException("possible etag mismatch: " + state.getKey()));
-        }
-      }
-      return Mono.empty();
+      List<String> refused = ((List<State<?>>) call.getArgument(1)).stream().filter(state -> !write(state))
+          .map(State::getKey).toList();
+      return refused.isEmpty() ? Mono.<Void>empty()
+          : Mono.<Void>error(new IllegalStateException("possible etag mismatch: " + refused));
     }));
+    // Like daprd's Redis transaction (a pipeline, no rollback): one refused write fails the call, the rest is done.
     when(client.executeStateTransaction(anyString(), anyList())).thenAnswer(call -> available(() -> {
+      var refused = new java.util.ArrayList<String>();
       for (var operation : (List<TransactionalStateOperation<?>>) call.getArgument(1)) {
         State<?> state = operation.getRequest();
         switch (operation.getOperation()) {
-          case UPSERT -> entries.put(state.getKey(), state.getValue());
+          case UPSERT -> {
+            if (!write(state)) {
+              refused.add(state.getKey());
+            }
+          }
           case DELETE -> entries.remove(state.getKey());
         }
       }
-      return Mono.empty();
+      return refused.isEmpty() ? Mono.<Void>empty()
+          : Mono.<Void>error(new IllegalStateException("possible etag mismatch: " + refused));
     }));
     when(client.deleteState(anyString(), anyString())).thenAnswer(call -> available(() -> {
       entries.remove((String) call.getArgument(1));
       return Mono.empty();
     }));
+  }
+
+  private State<String> read(String key) {
+    Entry entry = entries.get(key);
+    return entry == null ? new State<>(key) : new State<>(key, (String) entry.value(), (String) null);
+  }
+
+  /**
+   * daprd's Redis store without ETags: a first-write-wins write is refused over any record, and a last-write-wins
+   * one over a record written first-write-wins (the record keeps that flag).
+   */
+  private boolean write(State<?> state) {
+    boolean firstWrite = state.getOptions() != null
+        && state.getOptions().getConcurrency() == StateOptions.Concurrency.FIRST_WRITE;
+    var accepted = new java.util.concurrent.atomic.AtomicBoolean();
+    entries.compute(state.getKey(), (key, existing) -> {
+      if (existing != null && (firstWrite || existing.firstWrite())) {
+        return existing;
+      }
+      accepted.set(true);
+      return new Entry(state.getValue(), firstWrite);
+    });
+    return accepted.get();
   }
 
   public DaprClient client() {
@@ -66,8 +99,9 @@ public final class InMemoryStateStore {
     reachable = false;
   }
 
+  /** A record written first-write-wins, as the subscribers write claims. */
   public void put(String key, String value) {
-    entries.put(key, value);
+    entries.put(key, new Entry(value, true));
   }
 
   public boolean contains(String key) {

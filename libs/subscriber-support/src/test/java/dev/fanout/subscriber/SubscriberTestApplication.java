@@ -3,6 +3,8 @@ package dev.fanout.subscriber;
 import dev.fanout.platform.sidecar.SidecarAutoConfiguration;
 import io.dapr.client.DaprClient;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
@@ -40,16 +42,22 @@ class SubscriberTestApplication {
   static final class ScriptedHandler implements FollowerAddedHandler {
 
     private final List<ReceivedEvent> received = new CopyOnWriteArrayList<>();
+    private final Map<String, Mono<Void>> outcomeOf = new ConcurrentHashMap<>();
     private volatile Mono<Void> outcome = Mono.empty();
 
     @Override
     public Mono<Void> handle(ReceivedEvent event) {
       received.add(event);
-      return outcome;
+      return outcomeOf.getOrDefault(event.id(), outcome);
     }
 
     void answerWith(Mono<Void> outcome) {
       this.outcome = outcome;
+    }
+
+    /** This outcome for this event only, the default one for the others. */
+    void answerFor(String eventId, Mono<Void> outcome) {
+      outcomeOf.put(eventId, outcome);
     }
 
     List<ReceivedEvent> received() {
@@ -58,6 +66,7 @@ class SubscriberTestApplication {
 
     void reset() {
       received.clear();
+      outcomeOf.clear();
       outcome = Mono.empty();
     }
   }
