@@ -15,8 +15,8 @@ import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 /**
- * One delivery of an event to the service's {@link FollowerAddedHandler}, with at most one effect per event
- * whatever the number of deliveries: the part both routes share, the topic's and the dead-letter topic's.
+ * One delivery of a batch of events (the topic route's) or of one event (the dead-letter route's) to the service's
+ * {@link FollowerAddedHandler}, with at most one effect per event whatever the number of deliveries.
  *
  * <p>Delivery is at-least-once (a sidecar that dies before acknowledging, a handler slower than the broker's
  * processingTimeout: the event comes again); the {@link IdempotencyStore} makes the effect exactly-once.
