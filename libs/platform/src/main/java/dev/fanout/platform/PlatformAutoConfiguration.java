@@ -3,7 +3,7 @@ package dev.fanout.platform;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.platform.web.AccessLogFilter;
 import dev.fanout.platform.web.ProblemDetailsExceptionHandler;
-import dev.fanout.platform.web.UnparseableContentTypeGuard;
+import dev.fanout.platform.web.UnparseableMediaTypeGuard;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.jackson.JacksonAutoConfiguration;
@@ -20,8 +20,8 @@ public class PlatformAutoConfiguration {
   }
 
   @Bean
-  UnparseableContentTypeGuard unparseableContentTypeGuard() {
-    return new UnparseableContentTypeGuard();
+  UnparseableMediaTypeGuard unparseableMediaTypeGuard() {
+    return new UnparseableMediaTypeGuard();
   }
 
   @Bean
