@@ -9,7 +9,11 @@
 # STOP_ORDER decides who stops first, because each role needs the other during its own shutdown:
 #   sidecar-first  (subscribers) daprd stops reading the broker and finishes its deliveries while the app is
 #                  still there to answer them; then the app stops. App first would turn every delivery in that
-#                  window into a failed one.
+#                  window into a failed one. daprd keeps its API up for DAPR_BLOCK_SHUTDOWN_SECONDS after the
+#                  subscriptions stop (--dapr-block-shutdown-duration): a delivery daprd gave up on as it stopped
+#                  may still be in the app, whose effects are recorded as done through that API. Without the wait
+#                  daprd closed its API at once, the record was refused, and the event's redelivery to another
+#                  replica repeated the effect.
 #   app-first      (publishers) the app stops taking requests and finishes its publishes through a live daprd;
 #                  then daprd stops.
 set -uo pipefail
@@ -30,6 +34,9 @@ DAPR_GRACEFUL_SHUTDOWN_SECONDS="${DAPR_GRACEFUL_SHUTDOWN_SECONDS:-10}"
 # Empty: daprd opens no channel to the app (the facade subscribes to nothing, so nothing to ask it).
 DAPR_APP_PORT="${DAPR_APP_PORT-$APP_PORT}"
 STOP_ORDER="${STOP_ORDER:-app-first}"
+# Longer than a batch takes to handle and record (milliseconds; seconds only while the state store recovers).
+DAPR_BLOCK_SHUTDOWN_SECONDS="${DAPR_BLOCK_SHUTDOWN_SECONDS:-3}"
+# daprd's share must cover the block plus its own graceful shutdown.
 STOP_TIMEOUT_SECONDS="${STOP_TIMEOUT_SECONDS:-20}"
 export APP_PORT
 
@@ -56,6 +63,9 @@ daprd_args=(
 )
 if [[ -n "$DAPR_APP_PORT" ]]; then
   daprd_args+=(--app-port "$DAPR_APP_PORT" --app-protocol http --app-channel-address 127.0.0.1)
+fi
+if [[ "$STOP_ORDER" == sidecar-first ]]; then
+  daprd_args+=(--dapr-block-shutdown-duration "${DAPR_BLOCK_SHUTDOWN_SECONDS}s")
 fi
 if [[ -n "${DAPR_PLACEMENT_ADDRESS:-}" ]]; then
   daprd_args+=(--placement-host-address "$DAPR_PLACEMENT_ADDRESS")
