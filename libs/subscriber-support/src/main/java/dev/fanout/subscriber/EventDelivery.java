@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -68,10 +69,11 @@ class EventDelivery {
           var statuses = new ConcurrentHashMap<String, DeliveryStatus>();
           done.forEach(id -> statuses.put(id, duplicate(byId.get(id))));
           List<String> fresh = byId.keySet().stream().filter(id -> !done.contains(id)).toList();
-          return idempotency.claimAll(fresh).flatMap(claimed -> {
+          String token = UUID.randomUUID().toString(); // this delivery's, on its claims
+          return idempotency.claimAll(fresh, token).flatMap(claimed -> {
             fresh.stream().filter(id -> !claimed.contains(id))
                 .forEach(id -> statuses.put(id, heldElsewhere(byId.get(id))));
-            return handleAll(claimed.stream().map(byId::get).toList(), statuses);
+            return handleAll(claimed.stream().map(byId::get).toList(), token, statuses);
           });
         })
         .onErrorResume(storeDown -> {
@@ -96,10 +98,10 @@ class EventDelivery {
   }
 
   /** Runs the handler on every claimed event at once, then records the effects that happened in one transaction. */
-  private Mono<Map<String, DeliveryStatus>> handleAll(List<ReceivedEvent> claimed,
+  private Mono<Map<String, DeliveryStatus>> handleAll(List<ReceivedEvent> claimed, String token,
       Map<String, DeliveryStatus> statuses) {
     return Flux.fromIterable(claimed)
-        .flatMap(event -> handle(event).doOnNext(status -> statuses.put(event.id(), status)))
+        .flatMap(event -> handle(event, token).doOnNext(status -> statuses.put(event.id(), status)))
         .then(Mono.defer(() -> {
           List<String> handled = claimed.stream().map(ReceivedEvent::id)
               .filter(id -> DeliveryStatus.SUCCESS.equals(statuses.get(id))).toList();
@@ -118,10 +120,10 @@ class EventDelivery {
   }
 
   /** The handler's outcome for one claimed event; releases the claim unless the effect happened. */
-  private Mono<DeliveryStatus> handle(ReceivedEvent event) {
+  private Mono<DeliveryStatus> handle(ReceivedEvent event, String token) {
     // Keep the lease while the handler works, however slow: a live holder must not lose the event to a copy.
     Disposable lease = Flux.interval(claimRenewal)
-        .concatMap(tick -> idempotency.renew(event.id()).onErrorResume(notRenewed -> Mono.empty()))
+        .concatMap(tick -> idempotency.renew(event.id(), token).onErrorResume(notRenewed -> Mono.empty()))
         .subscribe();
     return handler.handle(event)
         .doFinally(signal -> lease.dispose())

@@ -32,7 +32,7 @@ public class SubscriberAutoConfiguration {
 
   @Bean
   IdempotencyStore idempotencyStore(DaprClient dapr, SubscriptionProperties properties) {
-    return new IdempotencyStore(dapr, properties.claimTtl(), properties.doneTtl());
+    return new IdempotencyStore(dapr, Clock.systemUTC(), properties.claimTtl(), properties.doneTtl());
   }
 
   @Bean

@@ -226,6 +226,45 @@ class FollowerAddedSubscriptionTest {
   }
 
   @Test
+  void takesOverAClaimWhoseHolderDiedBeforeItsTtlWasSet() {
+    // daprd writes a claim and sets its TTL in two commands; killed in between, it leaves a claim that never
+    // expires. Its lease names its expiry, long past here.
+    stateStore.put("claim|evt-16", dead().encode());
+
+    deliver(cloudEvent("evt-16", ALICE_BY_BOB)).answers("SUCCESS");
+
+    assertThat(handler.received()).extracting(ReceivedEvent::id).containsExactly("evt-16");
+    assertThat(stateStore.contains("done|evt-16")).isTrue();
+    assertThat(stateStore.contains("claim|evt-16")).as("claim released with the record").isFalse();
+  }
+
+  @Test
+  void leavesAClaimJustPastItsExpiryToItsHolder() {
+    // Within a lease's length past its expiry the holder may be alive, on a clock a little behind this one.
+    stateStore.put("claim|evt-17", new IdempotencyStore.Lease("slow-clock", System.currentTimeMillis() - 1000).encode());
+
+    deliver(cloudEvent("evt-17", ALICE_BY_BOB)).answers("RETRY");
+    deadLetter("evt-17").expectBody().json("{\"status\":\"RETRY\"}", JsonCompareMode.STRICT);
+
+    assertThat(handler.received()).isEmpty();
+    assertThat(stateStore.valueOf("claim|evt-17")).startsWith("slow-clock@");
+  }
+
+  @Test
+  void retriesADeadLetterWhoseClaimWasAbandonedFromTheDeadLetterTopic() {
+    stateStore.put("claim|evt-18", dead().encode());
+
+    deadLetter("evt-18").expectBody().json("{\"status\":\"SUCCESS\"}", JsonCompareMode.STRICT);
+
+    assertThat(handler.received()).extracting(ReceivedEvent::id).containsExactly("evt-18");
+  }
+
+  /** The lease of a delivery whose sidecar was killed an hour ago, between writing its claim and its TTL. */
+  private static IdempotencyStore.Lease dead() {
+    return new IdempotencyStore.Lease("dead-delivery", System.currentTimeMillis() - 3_600_000);
+  }
+
+  @Test
   void retriesAnEventThatRanOutOfRetriesFromTheDeadLetterTopicUntilItsEffectHappens() {
     handler.answerWith(Mono.error(new IllegalStateException("gateway still unreachable")));
     deadLetter("evt-9").expectBody().json("{\"status\":\"RETRY\"}", JsonCompareMode.STRICT);

@@ -24,8 +24,11 @@ import reactor.core.publisher.Mono;
  */
 public final class InMemoryStateStore {
 
-  /** A stored value, and whether it was written first-write-wins: daprd's Redis store keeps that per record. */
-  private record Entry(Object value, boolean firstWrite) {
+  /**
+   * A stored value, whether it was ever written first-write-wins (daprd's Redis store keeps that flag per record)
+   * and its version, which daprd hands out as the ETag.
+   */
+  private record Entry(Object value, boolean firstWrite, long version) {
   }
 
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -70,23 +73,29 @@ public final class InMemoryStateStore {
 
   private State<String> read(String key) {
     Entry entry = entries.get(key);
-    return entry == null ? new State<>(key) : new State<>(key, (String) entry.value(), (String) null);
+    return entry == null ? new State<>(key)
+        : new State<>(key, (String) entry.value(), String.valueOf(entry.version()));
   }
 
   /**
-   * daprd's Redis store without ETags: a first-write-wins write is refused over any record, and a last-write-wins
-   * one over a record written first-write-wins (the record keeps that flag).
+   * daprd's Redis store (its set script): a write goes through over no record, with the record's ETag, or without
+   * one (last-write-wins, or first-write-wins without an ETag) over a record never written first-write-wins. The
+   * ETag counts only for a first-write-wins write: last-write-wins ignores it.
    */
   private boolean write(State<?> state) {
     boolean firstWrite = state.getOptions() != null
         && state.getOptions().getConcurrency() == StateOptions.Concurrency.FIRST_WRITE;
+    String etag = firstWrite && state.getEtag() != null && !state.getEtag().isEmpty() ? state.getEtag() : null;
     var accepted = new java.util.concurrent.atomic.AtomicBoolean();
     entries.compute(state.getKey(), (key, existing) -> {
-      if (existing != null && (firstWrite || existing.firstWrite())) {
+      boolean goesThrough = existing == null
+          || (etag != null ? etag.equals(String.valueOf(existing.version())) : !existing.firstWrite());
+      if (!goesThrough) {
         return existing;
       }
       accepted.set(true);
-      return new Entry(state.getValue(), firstWrite);
+      return existing == null ? new Entry(state.getValue(), firstWrite, 1)
+          : new Entry(state.getValue(), firstWrite || existing.firstWrite(), existing.version() + 1);
     });
     return accepted.get();
   }
@@ -101,7 +110,12 @@ public final class InMemoryStateStore {
 
   /** A record written first-write-wins, as the subscribers write claims. */
   public void put(String key, String value) {
-    entries.put(key, new Entry(value, true));
+    entries.put(key, new Entry(value, true, 1));
+  }
+
+  public String valueOf(String key) {
+    Entry entry = entries.get(key);
+    return entry == null ? null : (String) entry.value();
   }
 
   public boolean contains(String key) {
