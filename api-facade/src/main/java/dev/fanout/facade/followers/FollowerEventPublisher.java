@@ -68,7 +68,8 @@ class FollowerEventPublisher {
 
     return Mono.fromCallable(() -> serialize(event))
         .flatMap(payload -> bulk.publish(event.getId(), payload))
-        .doOnSuccess(done -> log.info("published {} id={} trace={} follower={} user={}",
+        // The access line names the event; this one, with its data, is for debugging.
+        .doOnSuccess(done -> log.debug("published {} id={} trace={} follower={} user={}",
             FollowerAdded.TOPIC, event.getId(), trace.traceId(), request.followerId(), request.userId()))
         .onErrorMap(error -> {
           log.warn("publish failed id={} trace={}: {}", event.getId(), trace.traceId(), error.toString());

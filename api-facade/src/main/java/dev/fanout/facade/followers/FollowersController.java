@@ -39,6 +39,7 @@ class FollowersController {
     var trace = AccessLogFilter.traceOf(exchange);
     return reader.read(exchange.getRequest())
         .flatMap(request -> publisher.publish(request, trace))
+        .doOnNext(eventId -> AccessLogFilter.note(exchange, "event=" + eventId))
         .map(eventId -> ResponseEntity.status(HttpStatus.ACCEPTED).body(new Accepted(eventId)))
         .onErrorMap(PublishFailedException.class, this::unavailable);
   }

@@ -1,6 +1,7 @@
 package dev.fanout.facade.followers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.eq;
@@ -9,9 +10,11 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 
 import dev.fanout.platform.trace.TraceContext;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -19,6 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.web.reactive.WebFluxTest;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
@@ -58,6 +63,22 @@ class FollowersControllerTest {
         .expectBody().json("{\"eventId\": \"event-1\"}", true);
 
     verify(publisher).publish(eq(new FollowRequest("alice", "bob")), any());
+  }
+
+  @Test
+  @ExtendWith(OutputCaptureExtension.class)
+  void namesTheEventInTheRequestsOneAccessLogLine(CapturedOutput output) {
+    given(publisher.publish(any(), any())).willReturn(Mono.just("event-7"));
+
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
+        .exchange()
+        .expectStatus().isAccepted();
+
+    // Written as the exchange completes, which may be just after the client has its answer.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(output.getOut().lines()
+        .filter(line -> line.contains(" access ") && line.contains("POST /followers 202")))
+        .singleElement().asString().contains("event=event-7"));
   }
 
   @Test

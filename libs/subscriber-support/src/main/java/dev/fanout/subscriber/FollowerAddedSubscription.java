@@ -74,6 +74,7 @@ class FollowerAddedSubscription {
   @PostMapping("/" + FollowerAdded.TOPIC)
   Mono<BulkSubscribeAppResponse> onFollowerAdded(@RequestBody BulkDelivery batch, ServerWebExchange exchange) {
     List<BulkDelivery.Entry> entries = batch.entries() == null ? List.of() : batch.entries();
+    AccessLogFilter.note(exchange, "entries=" + entries.size());
     var statuses = new LinkedHashMap<String, BulkSubscribeAppResponseStatus>();
     var events = new LinkedHashMap<String, ReceivedEvent>(); // by event id: a copy of one in the same batch is one
     var entriesOfEvent = new LinkedHashMap<String, List<String>>();
