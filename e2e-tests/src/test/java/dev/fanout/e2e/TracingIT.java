@@ -21,7 +21,9 @@ class TracingIT {
         Map.of("traceparent", "00-" + trace + "-00f067aa0ba902b7-01"));
     assertThat(response.status()).isEqualTo(202);
 
-    assertThat(accessLines(E2eStack.FACADE, trace, "POST /followers 202")).isEqualTo(1);
+    // The access line is written as the exchange completes, which may be just after the client has its answer.
+    await("facade access log carries the trace").atMost(Duration.ofSeconds(10))
+        .until(() -> accessLines(E2eStack.FACADE, trace, "POST /followers 202") == 1);
     for (String subscriber : Fanout.SUBSCRIBERS) {
       await(subscriber + " access log carries the trace").atMost(Duration.ofSeconds(30))
           .until(() -> accessLines(subscriber, trace, "POST /followerAdded 200") == 1);
