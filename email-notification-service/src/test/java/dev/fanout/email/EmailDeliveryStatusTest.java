@@ -7,12 +7,11 @@ import static org.mockito.Mockito.verify;
 
 import dev.fanout.subscriber.DaprDelivery;
 import dev.fanout.subscriber.InMemoryStateStore;
+import dev.fanout.subscriber.RunningSubscriber;
 import java.util.Arrays;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentMatcher;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.mail.MailParseException;
 import org.springframework.mail.MailSendException;
@@ -22,17 +21,12 @@ import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /** What daprd is told when the mail sender fails: whether the event is redelivered or dead-lettered. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@RunningSubscriber
 @Import(InMemoryStateStore.Beans.class)
 class EmailDeliveryStatusTest {
 
   @Autowired
   WebTestClient client;
-
-  @BeforeEach
-  void allowForABusyMachine() {
-    client = DaprDelivery.patient(client);
-  }
 
   @MockitoBean
   MailSender mailSender;

@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fanout.subscriber.DaprDelivery;
 import dev.fanout.subscriber.InMemoryStateStore;
-import org.junit.jupiter.api.BeforeEach;
+import dev.fanout.subscriber.RunningSubscriber;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Import;
@@ -19,18 +18,13 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * An event posted to the running service as daprd would, through to the email: without SMTP configured, the
  * email is written to the log.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@RunningSubscriber
 @Import(InMemoryStateStore.Beans.class)
 @ExtendWith(OutputCaptureExtension.class)
 class EmailDeliveryTest {
 
   @Autowired
   WebTestClient client;
-
-  @BeforeEach
-  void allowForABusyMachine() {
-    client = DaprDelivery.patient(client);
-  }
 
   @Autowired
   MailSender mailSender;

@@ -14,13 +14,12 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.fanout.subscriber.DaprDelivery;
 import dev.fanout.subscriber.InMemoryStateStore;
-import org.junit.jupiter.api.BeforeEach;
+import dev.fanout.subscriber.RunningSubscriber;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -30,7 +29,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * The push service in front of a push gateway that answers every way a real one can, as daprd would see it:
  * the status for each delivery, and what reached the gateway.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@RunningSubscriber
 @Import(InMemoryStateStore.Beans.class)
 class HttpPushGatewayTest {
 
@@ -52,11 +51,6 @@ class HttpPushGatewayTest {
 
   @Autowired
   PushGateway pushGateway;
-
-  @BeforeEach
-  void allowForABusyMachine() {
-    client = DaprDelivery.patient(client);
-  }
 
   @ParameterizedTest(name = "gateway answers {0}")
   @ValueSource(ints = {200, 202})

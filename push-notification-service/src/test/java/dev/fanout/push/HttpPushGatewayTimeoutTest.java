@@ -11,22 +11,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.fanout.subscriber.DaprDelivery;
 import dev.fanout.subscriber.InMemoryStateStore;
+import dev.fanout.subscriber.RunningSubscriber;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /** A gateway that accepts, but only after fanout.push.timeout: the event must be redelivered, not awaited. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@RunningSubscriber
 @Import(InMemoryStateStore.Beans.class)
 class HttpPushGatewayTimeoutTest {
 
@@ -53,11 +52,6 @@ class HttpPushGatewayTimeoutTest {
 
   @Autowired
   WebTestClient client;
-
-  @BeforeEach
-  void allowForABusyMachine() {
-    client = DaprDelivery.patient(client);
-  }
 
   @Test
   void answersRetryWhenTheGatewayIsSlowerThanTheTimeout() {

@@ -4,29 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fanout.subscriber.DaprDelivery;
 import dev.fanout.subscriber.InMemoryStateStore;
-import org.junit.jupiter.api.BeforeEach;
+import dev.fanout.subscriber.RunningSubscriber;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /** Without fanout.push.gateway-url (the default), notifications are written to the log and acknowledged. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@RunningSubscriber
 @Import(InMemoryStateStore.Beans.class)
 @ExtendWith(OutputCaptureExtension.class)
 class PushWithoutGatewayTest {
 
   @Autowired
   WebTestClient client;
-
-  @BeforeEach
-  void allowForABusyMachine() {
-    client = DaprDelivery.patient(client);
-  }
 
   @Autowired
   PushGateway pushGateway;

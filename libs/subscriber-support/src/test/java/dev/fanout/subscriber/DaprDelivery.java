@@ -2,7 +2,6 @@ package dev.fanout.subscriber;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -61,11 +60,6 @@ public final class DaprDelivery {
         {"id": "%s", "source": "api-facade", "type": "dev.fanout.followerAdded.v1", "specversion": "1.0",
          "datacontenttype": "application/json", "pubsubname": "pubsub", "topic": "followerAdded",
          "traceparent": "%s", "data": %s}""".formatted(id, TRACEPARENT, data);
-  }
-
-  /** A client for a freshly started context: its first answers can take longer than the default 5 s on a busy host. */
-  public static WebTestClient patient(WebTestClient client) {
-    return client.mutate().responseTimeout(Duration.ofSeconds(30)).build();
   }
 
   /** The statuses answered for the entries of a delivery, in the order of the entries. */
