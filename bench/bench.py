@@ -17,7 +17,9 @@ import datetime
 import json
 import os
 import platform
+import pwd
 import re
+import struct
 import subprocess
 import sys
 import threading
@@ -119,14 +121,39 @@ def rss_mib(pid):
     return 0.0
 
 
+def jit_seconds(pid):
+    """Seconds the JVM's JIT compilers have spent so far (HotSpot's java.ci.totalTime counter, read from the
+    JVM's hsperfdata file rather than through jstat, which would start a JVM of its own); None for a process
+    that is not a JVM. Tells whether a phase measured compiled code or the compiler (BENCHMARKS.md, round 5)."""
+    try:
+        user = pwd.getpwuid(os.stat(f"/proc/{pid}").st_uid).pw_name
+        data = Path(f"/tmp/hsperfdata_{user}/{pid}").read_bytes()
+    except (OSError, KeyError):
+        return None
+    order = "<" if data[4] == 1 else ">"
+    entry_offset, entries = struct.unpack_from(order + "ii", data, 24)
+    counters = {}
+    for _ in range(entries):
+        length, name_offset, _vector, kind, _flags, _units, _variability, data_offset = struct.unpack_from(
+            order + "iiibbbbi", data, entry_offset)
+        name = data[entry_offset + name_offset:data.index(b"\0", entry_offset + name_offset)].decode()
+        if name in ("java.ci.totalTime", "sun.os.hrt.frequency") and kind == ord("J"):
+            counters[name] = struct.unpack_from(order + "q", data, entry_offset + data_offset)[0]
+        entry_offset += length
+    if len(counters) < 2:
+        return None
+    return counters["java.ci.totalTime"] / counters["sun.os.hrt.frequency"]
+
+
 class Sampler:
-    """CPU (percent of one core) and peak RSS of each process over a window."""
+    """CPU (percent of one core), peak RSS and JIT compile time of each process over a window."""
 
     def __init__(self, pids):
         self.pids = pids
         self.peak = {name: 0.0 for name in pids}
         self.stopped = threading.Event()
         self.start_ticks = {name: cpu_ticks(pid) for name, pid in pids.items()}
+        self.start_jit = {name: jit_seconds(pid) for name, pid in pids.items()}
         self.start_time = time.monotonic()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -141,8 +168,12 @@ class Sampler:
         self.thread.join()
         elapsed = time.monotonic() - self.start_time
         hz = os.sysconf("SC_CLK_TCK")
+        def jit(name, pid):
+            end = jit_seconds(pid)
+            return None if end is None or self.start_jit[name] is None else end - self.start_jit[name]
         return {name: {"cpu_pct": 100 * (cpu_ticks(pid) - self.start_ticks[name]) / hz / elapsed,
-                       "rss_mib": max(self.peak[name], rss_mib(pid))} for name, pid in self.pids.items()}
+                       "rss_mib": max(self.peak[name], rss_mib(pid)),
+                       "jit_s": jit(name, pid)} for name, pid in self.pids.items()}
 
 
 def facade_token():
@@ -340,6 +371,14 @@ def main():
                             ("facade at saturation", saturation, facade_path),
                             ("facade paced at 1000/s", fixed[1000], facade_path)]:
         report.append(f"| {name} | {cpu_ms_per_event(run, path):.2f} | {cpu_ms_per_event(run, list(pids)):.2f} |")
+
+    apps = [f"{app} (JVM)" for app in APPS]
+    report += ["", f"## JIT compile time during each {d} s phase (s of compiler threads' time)", "",
+               "| phase | " + " | ".join(apps) + " |", "| --- |" + " --- |" * len(apps)]
+    for name, run in [("wrk → daprd HTTP publish", direct), ("facade at saturation", saturation),
+                      ("facade paced at 100/s", fixed[100]), ("facade paced at 1000/s", fixed[1000])]:
+        cells = [run["resources"][app]["jit_s"] for app in apps]
+        report.append(f"| {name} | " + " | ".join("–" if c is None else f"{c:.1f}" for c in cells) + " |")
 
     report += ["", "## Raw output", ""]
     for name, run in [("redis-benchmark", xadd), ("direct daprd", direct), ("facade saturation", saturation)] + \
