@@ -29,6 +29,6 @@ ENV APP_JAR=/app/app.jar \
     DAPRD=/usr/local/bin/daprd \
     DAPR_RESOURCES_PATH=/app/components \
     DAPR_CONFIG=/app/config/daprd.yaml \
-    JAVA_OPTS="-XX:+UseSerialGC -Xms32m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=32m -Xss512k -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError"
+    JAVA_OPTS="-XX:+UseSerialGC -Xms32m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:MaxDirectMemorySize=32m -Xss512k -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError"
 HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 CMD ["/app/healthcheck.sh"]
 ENTRYPOINT ["/app/entrypoint.sh"]
