@@ -29,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ["api-facade", "email-notification-service", "push-notification-service"]
+APP_JVMS = [f"{app} (JVM)" for app in APPS]  # their names in processes()
 SUBSCRIBERS = {"email-notification-service": 8081, "push-notification-service": 8082}
 FACADE = "http://127.0.0.1:8080/followers"
 DAPRD_PUBLISH = "http://127.0.0.1:3500/v1.0/publish/pubsub/followerAdded"
@@ -124,7 +125,7 @@ def rss_mib(pid):
 def jit_seconds(pid):
     """Seconds the JVM's JIT compilers have spent so far (HotSpot's java.ci.totalTime counter, read from the
     JVM's hsperfdata file rather than through jstat, which would start a JVM of its own); None for a process
-    that is not a JVM. Tells whether a phase measured compiled code or the compiler (BENCHMARKS.md, round 5)."""
+    that is not a JVM. Tells whether a phase measured compiled code or the compiler (BENCHMARKS.md, round 6)."""
     try:
         user = pwd.getpwuid(os.stat(f"/proc/{pid}").st_uid).pw_name
         data = Path(f"/tmp/hsperfdata_{user}/{pid}").read_bytes()
@@ -277,8 +278,8 @@ def warm_up(pids, limit_s):
     """Saturates the facade in steps until, during the last step, no app JVM's compiler threads used more than a
     tenth of a core, or until limit_s. On these two shared cores the JIT needs minutes of load: with a fixed 120 s
     warm-up the facade's compilers still spent 20 s of CPU in the 20 s phase measured next (BENCHMARKS.md, round
-    5). Returns the seconds spent and each JVM's compile share (cores) in the last step; None where unreadable."""
-    jvms = {name: pid for name, pid in pids.items() if name.split(" ")[0] in APPS and name.endswith("(JVM)")}
+    6). Returns the seconds spent and each JVM's compile share (cores) in the last step; None where unreadable."""
+    jvms = {name: pids[name] for name in APP_JVMS}
     start = time.monotonic()
     while True:
         before = {name: jit_seconds(pid) for name, pid in jvms.items()}
@@ -397,12 +398,11 @@ def main():
                             ("facade paced at 1000/s", fixed[1000], facade_path)]:
         report.append(f"| {name} | {cpu_ms_per_event(run, path):.2f} | {cpu_ms_per_event(run, list(pids)):.2f} |")
 
-    apps = [f"{app} (JVM)" for app in APPS]
     report += ["", f"## JIT compile time during each {d} s phase (s of compiler threads' time)", "",
-               "| phase | " + " | ".join(apps) + " |", "| --- |" + " --- |" * len(apps)]
+               "| phase | " + " | ".join(APP_JVMS) + " |", "| --- |" + " --- |" * len(APP_JVMS)]
     for name, run in [("wrk → daprd HTTP publish", direct), ("facade at saturation", saturation),
                       ("facade paced at 100/s", fixed[100]), ("facade paced at 1000/s", fixed[1000])]:
-        cells = [run["resources"][app]["jit_s"] for app in apps]
+        cells = [run["resources"][jvm]["jit_s"] for jvm in APP_JVMS]
         report.append(f"| {name} | " + " | ".join("–" if c is None else f"{c:.1f}" for c in cells) + " |")
 
     report += ["", "## Raw output", ""]
