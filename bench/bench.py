@@ -5,7 +5,8 @@
   * the ceilings to compare with, measured the same way in the same run: wrk publishing straight to the facade's
     daprd HTTP API, and redis-benchmark XADD;
   * fan-out latency from the facade's acceptance to each subscriber's effect (the subscribers' own timestamps,
-    GET /actuator/fanoutlatency);
+    GET /actuator/fanoutlatency), and how many bulk deliveries each subscriber took to handle them (their access
+    lines), which is what their CPU per event depends on;
   * CPU and resident memory of each app JVM and each daprd, at rest and under load; each app's start-up time;
   * errors and lost events.
 
@@ -35,6 +36,7 @@ FACADE = "http://127.0.0.1:8080/followers"
 DAPRD_PUBLISH = "http://127.0.0.1:3500/v1.0/publish/pubsub/followerAdded"
 REDIS_PORT = "6380"
 CONNECTIONS = 32
+DELIVERY_LINE = re.compile(r"(\S+)-\d+\s+\|.*\saccess\s+POST /followerAdded 2\d\d .*\bentries=(\d+)")
 
 
 def paced_connections(rate):
@@ -80,6 +82,22 @@ class Stack:
             if m:
                 found[m.group(1)] = float(m.group(2))
         return found
+
+    def mark(self):
+        """Where the output stands now: deliveries() counts from here."""
+        return len(self.lines)
+
+    def deliveries(self, since):
+        """Per subscriber, the bulk deliveries daprd made since the mark, from their access lines
+        ("POST /followerAdded 200 … entries=N"): how many, and how many events each carried on average. A
+        subscriber's CPU per event depends mostly on that average (BENCHMARKS.md, round 8)."""
+        found = {app: [] for app in SUBSCRIBERS}
+        for line in self.lines[since:]:
+            m = DELIVERY_LINE.match(line)
+            if m and m.group(1) in found:
+                found[m.group(1)].append(int(m.group(2)))
+        return {app: {"calls": len(sizes), "mean": sum(sizes) / len(sizes) if sizes else 0.0}
+                for app, sizes in found.items()}
 
     def stop(self):
         self.process.terminate()  # SIGTERM: the runner stops everything in order
@@ -332,21 +350,25 @@ def main():
 
         print("bench: facade at saturation", file=sys.stderr)
         reset_latency()
+        mark = stack.mark()
         sampler = Sampler(pids)
         saturation = wrk(FACADE, d)
         saturation["resources"] = under_load = sampler.stop()
         saturation["drain_s"] = wait_drained()
         saturation["fanout"] = {app: fanout_latency(app) for app in SUBSCRIBERS}
+        saturation["deliveries"] = stack.deliveries(mark)
 
         fixed = {}
         for rate in (100, 1000):
             print(f"bench: facade at {rate} events/s", file=sys.stderr)
             reset_latency()
+            mark = stack.mark()
             sampler = Sampler(pids)
             run = wrk(FACADE, d, rate=rate, connections=paced_connections(rate))
             run["resources"] = sampler.stop()
             run["drain_s"] = wait_drained()
             run["fanout"] = {app: fanout_latency(app) for app in SUBSCRIBERS}
+            run["deliveries"] = stack.deliveries(mark)
             fixed[rate] = run
     finally:
         stack.stop()
@@ -369,12 +391,12 @@ def main():
         report.append(f"| facade paced at {rate}/s ({paced_connections(rate)} conns) | {run['rps']:.0f} | {run['p50_ms']:.2f} | {run['p90_ms']:.2f} | {run['p99_ms']:.2f} | {run['errors']} | |")
 
     report += ["", "## Fan-out latency: facade acceptance → subscriber effect (ms)", "",
-               "| load | subscriber | events | p50 | p90 | p99 | max | lost | drain after load (s) |",
-               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+               "| load | subscriber | events | p50 | p90 | p99 | max | lost | drain after load (s) | deliveries | events per delivery |",
+               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, run in [("saturation", saturation)] + [(f"{r}/s", fixed[r]) for r in fixed]:
         for app in SUBSCRIBERS:
-            f = run["fanout"][app]
-            report.append(f"| {name} | {app} | {f['count']} | {f['p50Ms']:.1f} | {f['p90Ms']:.1f} | {f['p99Ms']:.1f} | {f['maxMs']:.1f} | {lost(run)[app]} | {run['drain_s']:.1f} |")
+            f, b = run["fanout"][app], run["deliveries"][app]
+            report.append(f"| {name} | {app} | {f['count']} | {f['p50Ms']:.1f} | {f['p90Ms']:.1f} | {f['p99Ms']:.1f} | {f['maxMs']:.1f} | {lost(run)[app]} | {run['drain_s']:.1f} | {b['calls']} | {b['mean']:.1f} |")
 
     report += ["", "## Processes: CPU (% of one core) and resident memory (MiB)", "",
                "| process | start-up to ready (s) | at rest CPU | at rest RSS | direct publish CPU | saturation CPU | saturation peak RSS | 1000/s CPU | 1000/s peak RSS |",
@@ -395,6 +417,7 @@ def main():
                "| --- | --- | --- |"]
     for name, run, path in [("wrk → daprd HTTP publish", direct, facade_path[1:]),
                             ("facade at saturation", saturation, facade_path),
+                            ("facade paced at 100/s", fixed[100], facade_path),
                             ("facade paced at 1000/s", fixed[1000], facade_path)]:
         report.append(f"| {name} | {cpu_ms_per_event(run, path):.2f} | {cpu_ms_per_event(run, list(pids)):.2f} |")
 
