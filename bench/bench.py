@@ -184,6 +184,7 @@ def compile_wall_seconds(pid):
 
 
 def jit_reading(pid):
+    """(compiler CPU s, compile wall s) so far."""
     return compiler_cpu_seconds(pid), compile_wall_seconds(pid)
 
 
@@ -193,7 +194,7 @@ def jit_spent(before, after):
 
 
 class Sampler:
-    """CPU (percent of one core), peak RSS and JIT compile time of each process over a window."""
+    """CPU (percent of one core), peak RSS and JIT compilers (CPU, wall time) of each process over a window."""
 
     def __init__(self, pids):
         self.pids = pids
