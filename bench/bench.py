@@ -128,9 +128,15 @@ def processes(runner_pid):
     return found
 
 
+def stat_ticks(stat):
+    """(command name, user + system clock ticks) from a /proc/…/stat file's text."""
+    comm, fields = stat.split("(", 1)[1].rsplit(")", 1)
+    fields = fields.split()
+    return comm, int(fields[11]) + int(fields[12])
+
+
 def cpu_ticks(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+    return stat_ticks(Path(f"/proc/{pid}/stat").read_text())[1]
 
 
 def rss_mib(pid):
@@ -148,12 +154,11 @@ def compiler_cpu_seconds(pid):
     seconds, found = 0.0, False
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
-            comm, fields = (task / "stat").read_text().split("(", 1)[1].rsplit(")", 1)
+            comm, ticks = stat_ticks((task / "stat").read_text())
         except (OSError, ValueError):
             continue  # the thread ended meanwhile
         if comm.startswith(("C1 CompilerThre", "C2 CompilerThre")):
-            fields = fields.split()
-            seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            seconds += ticks / os.sysconf("SC_CLK_TCK")
             found = True
     return seconds if found else None
 
@@ -340,6 +345,20 @@ def warm_up(pids, limit_s):
             return elapsed, share
 
 
+def facade_phase(stack, pids, duration, rate=0):
+    """One measured phase of load on the facade, from a drained system: wrk's figures, every process's resources,
+    then, once drained, the fan-out latency and the bulk deliveries of this phase's events."""
+    reset_latency()
+    mark = stack.mark()
+    sampler = Sampler(pids)
+    run = wrk(FACADE, duration, rate=rate, connections=paced_connections(rate) if rate else CONNECTIONS)
+    run["resources"] = sampler.stop()
+    run["drain_s"] = wait_drained()
+    run["fanout"] = {app: fanout_latency(app) for app in SUBSCRIBERS}
+    run["deliveries"] = stack.deliveries(mark)
+    return run
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=20, help="seconds per measured phase")
@@ -377,27 +396,12 @@ def main():
         wait_drained()
 
         print("bench: facade at saturation", file=sys.stderr)
-        reset_latency()
-        mark = stack.mark()
-        sampler = Sampler(pids)
-        saturation = wrk(FACADE, d)
-        saturation["resources"] = under_load = sampler.stop()
-        saturation["drain_s"] = wait_drained()
-        saturation["fanout"] = {app: fanout_latency(app) for app in SUBSCRIBERS}
-        saturation["deliveries"] = stack.deliveries(mark)
-
+        saturation = facade_phase(stack, pids, d)
+        under_load = saturation["resources"]
         fixed = {}
         for rate in (100, 1000):
             print(f"bench: facade at {rate} events/s", file=sys.stderr)
-            reset_latency()
-            mark = stack.mark()
-            sampler = Sampler(pids)
-            run = wrk(FACADE, d, rate=rate, connections=paced_connections(rate))
-            run["resources"] = sampler.stop()
-            run["drain_s"] = wait_drained()
-            run["fanout"] = {app: fanout_latency(app) for app in SUBSCRIBERS}
-            run["deliveries"] = stack.deliveries(mark)
-            fixed[rate] = run
+            fixed[rate] = facade_phase(stack, pids, d, rate)
     finally:
         stack.stop()
 
