@@ -54,8 +54,8 @@ class EventDelivery {
   /**
    * Each event's status, by event id: SUCCESS once the effect happened (now or by an earlier delivery), DROP when
    * it never can (recorded, so that the dead-letter route knows), RETRY otherwise. The idempotency records of the
-   * whole batch go in three calls to the state store (which are done, claim the others, record the effects),
-   * whatever its size. Detached from the caller's cancellation: if daprd stops waiting (processingTimeout), the
+   * whole batch go in two calls to the state store (claim them, record the effects), whatever its size, and two
+   * more reads when some claim is refused. Detached from the caller's cancellation: if daprd stops waiting (processingTimeout), the
    * effects and their records still complete together.
    */
   Mono<Map<String, DeliveryStatus>> deliverAll(Collection<ReceivedEvent> events) {
@@ -64,17 +64,18 @@ class EventDelivery {
     }
     Map<String, ReceivedEvent> byId = new LinkedHashMap<>();
     events.forEach(event -> byId.put(event.id(), event));
-    Mono<Map<String, DeliveryStatus>> delivery = idempotency.doneAmong(byId.keySet())
-        .flatMap(done -> {
+    String token = UUID.randomUUID().toString(); // this delivery's, on its claims
+    Mono<Map<String, DeliveryStatus>> delivery = idempotency.claimAll(byId.keySet(), token)
+        .flatMap(claims -> {
           var statuses = new ConcurrentHashMap<String, DeliveryStatus>();
-          done.forEach(id -> statuses.put(id, duplicate(byId.get(id))));
-          List<String> fresh = byId.keySet().stream().filter(id -> !done.contains(id)).toList();
-          String token = UUID.randomUUID().toString(); // this delivery's, on its claims
-          return idempotency.claimAll(fresh, token).flatMap(claimed -> {
-            fresh.stream().filter(id -> !claimed.contains(id))
-                .forEach(id -> statuses.put(id, heldElsewhere(byId.get(id))));
-            return handleAll(claimed.stream().map(byId::get).toList(), token, statuses);
+          byId.forEach((id, event) -> {
+            if (claims.done().contains(id)) {
+              statuses.put(id, duplicate(event));
+            } else if (!claims.held().contains(id)) {
+              statuses.put(id, heldElsewhere(event));
+            }
           });
+          return handleAll(claims.held().stream().map(byId::get).toList(), token, statuses);
         })
         .onErrorResume(storeDown -> {
           log.warn("followerAdded ids={} RETRY: idempotency store unavailable: {}", byId.keySet(),

@@ -22,19 +22,21 @@ import reactor.core.publisher.Mono;
  * broker's Redis, shared by the service's replicas and surviving their restarts.
  *
  * <p>Two keys per event: {@code claim|id}, a lease held by the one delivery that works on the event (written
- * first-write-wins, renewed while it works and expiring soon after its holder died); and {@code done|id} once the
- * effect happened. A redelivered copy that finds {@code done} has no second effect; one that finds a live claim is
- * retried later, by which time the first has finished or failed. The lease (claimTtl) is shorter than the broker's
- * processingTimeout, so that the copy the broker redelivers after a crash finds it expired.
+ * first-write-wins, renewed while it works); and {@code done|id} once the effect happened. The claim is not
+ * deleted then: it stays as long as the done record, so that a fresh event costs only its claim and its done
+ * record, and nothing needs to be read unless a claim is refused. A refused claim is an event handled before (its
+ * {@code done} tells), held by a live delivery (retried later, by which time that one has finished or failed), or
+ * held by a dead one: its lease, which names its expiry, ran out more than a lease's length ago (a margin for clocks
+ * that disagree), and it is taken over by its ETag. A redelivered copy of an event whose holder died is therefore
+ * retried until the lease is that old: the broker's processingTimeout is shorter, so recovery takes one or two
+ * redeliveries.
  *
- * <p>A batch of events costs three calls whatever its size ({@link #doneAmong}, {@link #claimAll},
- * {@link #markDoneAll}). {@code done} is written last-write-wins on purpose: daprd's Redis store refuses a write
- * without an ETag over a record written first-write-wins, and recording an effect must be repeatable.
- *
- * <p>A claim names its own expiry ({@link Lease}), besides its TTL: daprd's Redis store writes a record and sets
- * its TTL in two commands, so a sidecar killed between them leaves a claim that never expires, and its event would
- * be refused as "held elsewhere" forever (FaultsIT caught one). A claim past its expiry, plus a lease's length of
- * margin for clocks that disagree, is taken over by its ETag.
+ * <p>A batch of fresh events costs two calls whatever its size ({@link #claimAll}, {@link #markDoneAll}); reading
+ * which events were handled before claiming would cost a third call and a read per event (BENCHMARKS.md, round 10).
+ * {@code done} is written last-write-wins on purpose: daprd's Redis store refuses a write without an ETag over a
+ * record written first-write-wins, and recording an effect must be repeatable. For the same reason the claim
+ * cannot become the done record itself: only a first-write-wins write can keep other claims out, and only its
+ * ETag, which the write does not return, could then change it.
  */
 class IdempotencyStore {
 
@@ -51,12 +53,25 @@ class IdempotencyStore {
   private final Map<String, String> claimTtl;
   private final Map<String, String> doneTtl;
 
-  IdempotencyStore(DaprClient dapr, Clock clock, Duration claimTtl, Duration doneTtl) {
+  /**
+   * @param leaseLength how long a claim is held without renewal
+   * @param doneTtl how long a handled event is remembered. Its claim lives a lease longer: it was written first,
+   *     and must not expire before the done record it stands for.
+   */
+  IdempotencyStore(DaprClient dapr, Clock clock, Duration leaseLength, Duration doneTtl) {
     this.dapr = dapr;
     this.clock = clock;
-    this.leaseLength = claimTtl;
-    this.claimTtl = Map.of("ttlInSeconds", String.valueOf(claimTtl.toSeconds()));
-    this.doneTtl = Map.of("ttlInSeconds", String.valueOf(doneTtl.toSeconds()));
+    this.leaseLength = leaseLength;
+    this.claimTtl = ttl(doneTtl.plus(leaseLength));
+    this.doneTtl = ttl(doneTtl);
+  }
+
+  private static Map<String, String> ttl(Duration ttl) {
+    return Map.of("ttlInSeconds", String.valueOf(ttl.toSeconds()));
+  }
+
+  /** What claiming a batch found: the events this delivery now holds, and those handled before. */
+  record Claims(Set<String> held, Set<String> done) {
   }
 
   /**
@@ -91,33 +106,42 @@ class IdempotencyStore {
   }
 
   /** Which of these events were handled already. */
-  Mono<Set<String>> doneAmong(Collection<String> eventIds) {
+  private Mono<Set<String>> doneAmong(Collection<String> eventIds) {
     return dapr.getBulkState(STORE, eventIds.stream().map(id -> "done|" + id).toList(), String.class)
         .map(states -> states.stream().filter(state -> state.getValue() != null)
             .map(state -> state.getKey().substring("done|".length())).collect(Collectors.toSet()));
   }
 
   /**
-   * The events the delivery with this token now holds: all of them, unless another delivery holds some. A refused
+   * Claims the events for the delivery with this token: all of them, in the usual case of fresh events. A refused
    * claim fails daprd's whole bulk save, though the other claims of it were written; the claims carry the token, so
-   * that reading them back tells which are ours. Abandoned claims among the others are taken over.
+   * that reading them back tells which are ours. Of the others, those with a done record were handled before;
+   * abandoned claims among the rest are taken over; the rest are held by live deliveries.
    */
-  Mono<Set<String>> claimAll(Collection<String> eventIds, String token) {
+  Mono<Claims> claimAll(Collection<String> eventIds, String token) {
     if (eventIds.isEmpty()) {
-      return Mono.just(Set.of());
+      return Mono.just(new Claims(Set.of(), Set.of()));
     }
     String lease = lease(token).encode();
     List<State<?>> claims = eventIds.stream()
         .<State<?>>map(id -> new State<>(claimKey(id), lease, null, claimTtl, FIRST_WRITE)).toList();
     return dapr.saveBulkState(STORE, claims)
-        .then(Mono.fromSupplier(() -> Set.copyOf(eventIds)))
+        .then(Mono.fromSupplier(() -> new Claims(Set.copyOf(eventIds), Set.of())))
         .onErrorResume(someRefused -> claims(eventIds).flatMap(states -> {
           Set<String> ours = heldBy(token, states);
-          List<State<String>> abandoned = states.stream()
-              .filter(state -> state.getValue() != null && !ours.contains(eventId(state)))
-              .filter(state -> abandoned(Lease.decode(state.getValue()))).toList();
-          return abandoned.isEmpty() ? Mono.just(ours) : takeOver(abandoned, lease, token)
-              .map(taken -> union(ours, taken));
+          List<State<String>> others = states.stream()
+              .filter(state -> state.getValue() != null && !ours.contains(eventId(state))).toList();
+          if (others.isEmpty()) {
+            return Mono.just(new Claims(ours, Set.of()));
+          }
+          // Only now the done records: the claim of a handled event outlives its lease, so it must not be taken over.
+          return doneAmong(others.stream().map(IdempotencyStore::eventId).toList()).flatMap(done -> {
+            List<State<String>> abandoned = others.stream()
+                .filter(state -> !done.contains(eventId(state)))
+                .filter(state -> abandoned(Lease.decode(state.getValue()))).toList();
+            return abandoned.isEmpty() ? Mono.just(new Claims(ours, done)) : takeOver(abandoned, lease, token)
+                .map(taken -> new Claims(union(ours, taken), done));
+          });
         }));
   }
 
@@ -157,14 +181,15 @@ class IdempotencyStore {
     return claim.getKey().substring("claim|".length());
   }
 
-  /** Records the effects and lets go of their claims, in one transaction that can be repeated. */
+  /**
+   * Records the effects, repeatably. One transaction rather than a bulk save: daprd's Redis store sends a
+   * transaction in one round trip, a bulk save key by key. The claims stay, as the events' records.
+   */
   Mono<Void> markDoneAll(Collection<String> eventIds) {
-    var operations = new ArrayList<TransactionalStateOperation<?>>(eventIds.size() * 2);
+    var operations = new ArrayList<TransactionalStateOperation<?>>(eventIds.size());
     for (String id : eventIds) {
       operations.add(new TransactionalStateOperation<>(TransactionalStateOperation.OperationType.UPSERT,
           new State<>("done|" + id, "done", null, doneTtl, null)));
-      operations.add(new TransactionalStateOperation<>(TransactionalStateOperation.OperationType.DELETE,
-          new State<>(claimKey(id))));
     }
     return dapr.executeStateTransaction(STORE, operations);
   }

@@ -107,7 +107,8 @@ class FollowerAddedSubscriptionTest {
     assertThat(stateStore.contains("done|evt-b1")).isTrue();
     assertThat(stateStore.contains("done|evt-b5")).isTrue();
     assertThat(stateStore.contains("done|evt-b2")).as("not handled, so not recorded").isFalse();
-    assertThat(stateStore.contains("claim|evt-b1")).as("claim released with the record").isFalse();
+    assertThat(stateStore.contains("claim|evt-b1")).as("the claim stays, as the event's record").isTrue();
+    assertThat(stateStore.contains("claim|evt-b2")).as("released for the next delivery").isFalse();
   }
 
   @Test
@@ -235,7 +236,20 @@ class FollowerAddedSubscriptionTest {
 
     assertThat(handler.received()).extracting(ReceivedEvent::id).containsExactly("evt-16");
     assertThat(stateStore.contains("done|evt-16")).isTrue();
-    assertThat(stateStore.contains("claim|evt-16")).as("claim released with the record").isFalse();
+    assertThat(stateStore.valueOf("claim|evt-16")).as("taken over").doesNotStartWith("dead-delivery@");
+  }
+
+  @Test
+  void answersSuccessWithoutHandlingAnEventWhoseClaimOutlivedItsLeaseBecauseItWasHandled() {
+    // A handled event keeps its claim as long as its done record, long after the lease in it ran out: a copy
+    // redelivered then (its acknowledgement lost with a sidecar) must find it handled, not abandoned.
+    stateStore.put("claim|evt-19", dead().encode());
+    stateStore.put("done|evt-19", "done");
+
+    deliver(cloudEvent("evt-19a", ALICE_BY_BOB), cloudEvent("evt-19", ALICE_BY_BOB)).answers("SUCCESS", "SUCCESS");
+
+    assertThat(handler.received()).extracting(ReceivedEvent::id).containsExactly("evt-19a");
+    assertThat(stateStore.valueOf("claim|evt-19")).as("not taken over").startsWith("dead-delivery@");
   }
 
   @Test
