@@ -27,9 +27,10 @@ import reactor.core.publisher.Mono;
  * record, and nothing needs to be read unless a claim is refused. A refused claim is an event handled before (its
  * {@code done} tells), held by a live delivery (retried later, by which time that one has finished or failed), or
  * held by a dead one: its lease, which names its expiry, ran out more than a lease's length ago (a margin for clocks
- * that disagree), and it is taken over by its ETag. A redelivered copy of an event whose holder died is therefore
- * retried until the lease is that old: the broker's processingTimeout is shorter, so recovery takes one or two
- * redeliveries.
+ * that disagree), and it is taken over by its ETag. Twice the lease is shorter than the broker's processingTimeout,
+ * so the copy redelivered after a crash takes it over. The lease's own expiry, not the record's TTL, is what frees
+ * it: daprd's Redis store writes a record and its TTL in two commands, and a sidecar killed between them leaves a
+ * record without TTL (FaultsIT caught one).
  *
  * <p>A batch of fresh events costs two calls whatever its size ({@link #claimAll}, {@link #markDoneAll}); reading
  * which events were handled before claiming would cost a third call and a read per event (BENCHMARKS.md, round 10).
