@@ -11,7 +11,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,22 +127,25 @@ class IdempotencyStore {
         .<State<?>>map(id -> new State<>(claimKey(id), lease, null, claimTtl, FIRST_WRITE)).toList();
     return dapr.saveBulkState(STORE, claims)
         .then(Mono.fromSupplier(() -> new Claims(Set.copyOf(eventIds), Set.of())))
-        .onErrorResume(someRefused -> claims(eventIds).flatMap(states -> {
-          Set<String> ours = heldBy(token, states);
-          List<State<String>> others = states.stream()
-              .filter(state -> state.getValue() != null && !ours.contains(eventId(state))).toList();
-          if (others.isEmpty()) {
-            return Mono.just(new Claims(ours, Set.of()));
-          }
-          // Only now the done records: the claim of a handled event outlives its lease, so it must not be taken over.
-          return doneAmong(others.stream().map(IdempotencyStore::eventId).toList()).flatMap(done -> {
-            List<State<String>> abandoned = others.stream()
-                .filter(state -> !done.contains(eventId(state)))
-                .filter(state -> abandoned(Lease.decode(state.getValue()))).toList();
-            return abandoned.isEmpty() ? Mono.just(new Claims(ours, done)) : takeOver(abandoned, lease, token)
-                .map(taken -> new Claims(union(ours, taken), done));
-          });
-        }));
+        .onErrorResume(someRefused -> claims(eventIds).flatMap(states -> sortOut(states, lease, token)));
+  }
+
+  /** After a partly refused bulk claim: which claims are ours, which events were handled, which claims to take over. */
+  private Mono<Claims> sortOut(List<State<String>> states, String lease, String token) {
+    Set<String> ours = heldBy(token, states);
+    List<State<String>> others = states.stream()
+        .filter(state -> state.getValue() != null && !ours.contains(eventId(state))).toList();
+    if (others.isEmpty()) {
+      return Mono.just(new Claims(ours, Set.of()));
+    }
+    // Only now the done records: the claim of a handled event outlives its lease, so it must not be taken over.
+    return doneAmong(others.stream().map(IdempotencyStore::eventId).toList()).flatMap(done -> {
+      List<State<String>> abandoned = others.stream()
+          .filter(state -> !done.contains(eventId(state)))
+          .filter(state -> abandoned(Lease.decode(state.getValue()))).toList();
+      return abandoned.isEmpty() ? Mono.just(new Claims(ours, done))
+          : takeOver(abandoned, lease, token).map(taken -> new Claims(union(ours, taken), done));
+    });
   }
 
   private Mono<Set<String>> takeOver(List<State<String>> abandoned, String lease, String token) {
