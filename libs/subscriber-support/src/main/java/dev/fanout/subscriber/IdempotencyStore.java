@@ -1,5 +1,7 @@
 package dev.fanout.subscriber;
 
+import static io.dapr.client.domain.TransactionalStateOperation.OperationType.UPSERT;
+
 import io.dapr.client.DaprClient;
 import io.dapr.client.domain.State;
 import io.dapr.client.domain.StateOptions;
@@ -28,11 +30,15 @@ import reactor.core.publisher.Mono;
  * held by a dead one: its lease, which names its expiry, ran out more than a lease's length ago (a margin for clocks
  * that disagree), and it is taken over by its ETag. Twice the lease is shorter than the broker's processingTimeout,
  * so the copy redelivered after a crash takes it over. The lease's own expiry, not the record's TTL, is what frees
- * it: daprd's Redis store writes a record and its TTL in two commands, and a sidecar killed between them leaves a
- * record without TTL (FaultsIT caught one).
+ * it: outside a transaction (renewals, takeovers) daprd's Redis store writes a record and its TTL in two commands,
+ * and a sidecar killed between them leaves a record without TTL (FaultsIT caught one).
  *
- * <p>A batch of fresh events costs two calls whatever its size ({@link #claimAll}, {@link #markDoneAll}); reading
- * which events were handled before claiming would cost a third call and a read per event (BENCHMARKS.md, round 10).
+ * <p>A batch of fresh events costs two calls whatever its size ({@link #claimAll}, {@link #markDoneAll}), each one
+ * transaction, which daprd's Redis store sends in one round trip (a bulk save is two round trips per key); reading
+ * which events were handled before claiming would cost a third call and a read per event (BENCHMARKS.md, rounds 10
+ * and 11). Claims written in a transaction are not marked first-write-wins in Redis, so a replica still running an
+ * earlier build, which claimed by a bulk save without an ETag, would write over them: upgrade a service's replicas
+ * together.
  * {@code done} is written last-write-wins on purpose: daprd's Redis store refuses a write without an ETag over a
  * record written first-write-wins, and recording an effect must be repeatable. For the same reason the claim
  * cannot become the done record itself: only a first-write-wins write can keep other claims out, and only its
@@ -46,6 +52,14 @@ class IdempotencyStore {
 
   private static final StateOptions FIRST_WRITE =
       new StateOptions(StateOptions.Consistency.STRONG, StateOptions.Concurrency.FIRST_WRITE);
+
+  /**
+   * The ETag of a record that does not exist: no record has a version below 1. Daprd's Redis store writes over a
+   * record only when the ETag matches its version, and writes a missing record whatever the ETag; so a write with
+   * this ETag succeeds only where there is no record yet. That makes first-write-wins possible inside a transaction,
+   * which the store otherwise writes last-write-wins, but sends in one round trip.
+   */
+  static final String NO_RECORD = "-1";
 
   private final DaprClient dapr;
   private final Clock clock;
@@ -114,8 +128,9 @@ class IdempotencyStore {
 
   /**
    * Claims the events for the delivery with this token: all of them, in the usual case of fresh events. A refused
-   * claim fails daprd's whole bulk save, though the other claims of it were written; the claims carry the token, so
-   * that reading them back tells which are ours. Of the others, those with a done record were handled before;
+   * claim fails the whole transaction, though the other claims of it were written (Redis has no rollback) and the
+   * refused one's TTL renewed (harmless: a claim may outlive its done record); the claims carry the token, so that
+   * reading them back tells which are ours. Of the others, those with a done record were handled before;
    * abandoned claims among the rest are taken over; the rest are held by live deliveries.
    */
   Mono<Claims> claimAll(Collection<String> eventIds, String token) {
@@ -123,9 +138,10 @@ class IdempotencyStore {
       return Mono.just(new Claims(Set.of(), Set.of()));
     }
     String lease = lease(token).encode();
-    List<State<?>> claims = eventIds.stream()
-        .<State<?>>map(id -> new State<>(claimKey(id), lease, null, claimTtl, FIRST_WRITE)).toList();
-    return dapr.saveBulkState(STORE, claims)
+    List<TransactionalStateOperation<?>> claims = eventIds.stream()
+        .<TransactionalStateOperation<?>>map(id -> new TransactionalStateOperation<>(UPSERT,
+            new State<>(claimKey(id), lease, NO_RECORD, claimTtl, FIRST_WRITE))).toList();
+    return dapr.executeStateTransaction(STORE, claims)
         .then(Mono.fromSupplier(() -> new Claims(Set.copyOf(eventIds), Set.of())))
         .onErrorResume(someRefused -> claims(eventIds).flatMap(states -> sortOut(states, lease, token)));
   }

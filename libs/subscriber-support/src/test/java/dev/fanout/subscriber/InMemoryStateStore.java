@@ -43,7 +43,7 @@ public final class InMemoryStateStore {
         Mono.just(((List<String>) call.getArgument(1)).stream().map(this::read).toList())));
     // Like daprd's bulk save: every write is tried; one refused fails the call, the others stay written.
     when(client.saveBulkState(anyString(), anyList())).thenAnswer(call -> available(() -> {
-      List<String> refused = ((List<State<?>>) call.getArgument(1)).stream().filter(state -> !write(state))
+      List<String> refused = ((List<State<?>>) call.getArgument(1)).stream().filter(state -> !write(state, false))
           .map(State::getKey).toList();
       return refused.isEmpty() ? Mono.<Void>empty()
           : Mono.<Void>error(new IllegalStateException("possible etag mismatch: " + refused));
@@ -55,7 +55,7 @@ public final class InMemoryStateStore {
         State<?> state = operation.getRequest();
         switch (operation.getOperation()) {
           case UPSERT -> {
-            if (!write(state)) {
+            if (!write(state, true)) {
               refused.add(state.getKey());
             }
           }
@@ -78,24 +78,25 @@ public final class InMemoryStateStore {
   }
 
   /**
-   * daprd's Redis store (its set script): a write goes through over no record, with the record's ETag, or without
-   * one (last-write-wins, or first-write-wins without an ETag) over a record never written first-write-wins. The
-   * ETag counts only for a first-write-wins write: last-write-wins ignores it.
+   * daprd's Redis store (its set script): a write goes through over no record, with the record's version as its
+   * ETag, or without an ETag over a record never written first-write-wins. A last-write-wins write counts as one
+   * without an ETag. A first-write-wins write marks its record so, except inside a transaction, which never does.
    */
-  private boolean write(State<?> state) {
-    boolean firstWrite = state.getOptions() != null
-        && state.getOptions().getConcurrency() == StateOptions.Concurrency.FIRST_WRITE;
-    String etag = firstWrite && state.getEtag() != null && !state.getEtag().isEmpty() ? state.getEtag() : null;
+  private boolean write(State<?> state, boolean inTransaction) {
+    var concurrency = state.getOptions() == null ? null : state.getOptions().getConcurrency();
+    boolean hasEtag = concurrency != StateOptions.Concurrency.LAST_WRITE
+        && state.getEtag() != null && !state.getEtag().isEmpty();
+    boolean marksFirstWrite = !inTransaction && concurrency == StateOptions.Concurrency.FIRST_WRITE;
     var accepted = new java.util.concurrent.atomic.AtomicBoolean();
     entries.compute(state.getKey(), (key, existing) -> {
       boolean goesThrough = existing == null
-          || (etag != null ? etag.equals(String.valueOf(existing.version())) : !existing.firstWrite());
+          || (hasEtag ? state.getEtag().equals(String.valueOf(existing.version())) : !existing.firstWrite());
       if (!goesThrough) {
         return existing;
       }
       accepted.set(true);
-      return existing == null ? new Entry(state.getValue(), firstWrite, 1)
-          : new Entry(state.getValue(), firstWrite || existing.firstWrite(), existing.version() + 1);
+      return existing == null ? new Entry(state.getValue(), marksFirstWrite, 1)
+          : new Entry(state.getValue(), marksFirstWrite || existing.firstWrite(), existing.version() + 1);
     });
     return accepted.get();
   }
