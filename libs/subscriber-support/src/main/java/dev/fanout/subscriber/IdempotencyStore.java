@@ -146,7 +146,7 @@ class IdempotencyStore {
         .onErrorResume(someRefused -> claims(eventIds).flatMap(states -> sortOut(states, lease, token)));
   }
 
-  /** After a partly refused bulk claim: which claims are ours, which events were handled, which claims to take over. */
+  /** After a partly refused claim: which claims are ours, which events were handled, which claims to take over. */
   private Mono<Claims> sortOut(List<State<String>> states, String lease, String token) {
     Set<String> ours = heldBy(token, states);
     List<State<String>> others = states.stream()
@@ -207,7 +207,7 @@ class IdempotencyStore {
   Mono<Void> markDoneAll(Collection<String> eventIds) {
     var operations = new ArrayList<TransactionalStateOperation<?>>(eventIds.size());
     for (String id : eventIds) {
-      operations.add(new TransactionalStateOperation<>(TransactionalStateOperation.OperationType.UPSERT,
+      operations.add(new TransactionalStateOperation<>(UPSERT,
           new State<>("done|" + id, "done", null, doneTtl, null)));
     }
     return dapr.executeStateTransaction(STORE, operations);
