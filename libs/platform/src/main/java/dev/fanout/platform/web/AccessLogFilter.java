@@ -13,8 +13,9 @@ import reactor.core.publisher.Mono;
  * One line per HTTP request on logger {@code access}: method, path, status, duration, the W3C trace id, and what
  * the handler added with {@link #note} (the facade's event id, a bulk delivery's size). Runs first, so that the
  * trace context it establishes (the caller's, or a new one) is what every later stage, and the publish to daprd,
- * sees. One line per request, not one per stage: each line costs a write through a pipe, and under load the
- * services' log writes were a tenth of their CPU (BENCHMARKS.md).
+ * sees. One line per request, not one per stage: under load the access line alone was a quarter of the facade's
+ * CPU per request while each line was its own write (BENCHMARKS.md, round 12); lines now leave in batches
+ * ({@code BatchingConsoleAppender}), but each one is still formatted.
  */
 public class AccessLogFilter implements WebFilter, Ordered {
 

@@ -1,0 +1,142 @@
+package dev.fanout.platform.logging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.classic.util.LogbackMDCAdapter;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class BatchingConsoleAppenderTest {
+
+  /** Standard output as the appender sees it: what was written, in how many writes; can hold the first write. */
+  static class Console extends OutputStream {
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    final AtomicInteger writes = new AtomicInteger();
+    volatile CountDownLatch firstWriteGate = new CountDownLatch(0);
+    final CountDownLatch firstWriteWaiting = new CountDownLatch(1);
+
+    @Override
+    public void write(int b) {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      if (firstWriteWaiting.getCount() > 0) {
+        firstWriteWaiting.countDown();
+        try {
+          firstWriteGate.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      synchronized (this) {
+        bytes.write(b, off, len);
+      }
+      writes.incrementAndGet();
+    }
+
+    synchronized List<String> lines() {
+      return bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+  }
+
+  private final LoggerContext context = new LoggerContext();
+  private final Logger logger = context.getLogger("test");
+  private final Console console = new Console();
+  private final BatchingConsoleAppender appender = new BatchingConsoleAppender();
+  private PrintStream originalOut;
+
+  @BeforeEach
+  void start() {
+    context.setMDCAdapter(new LogbackMDCAdapter()); // what the SLF4J binding gives the real context
+    originalOut = System.out;
+    System.setOut(new PrintStream(console, true, StandardCharsets.UTF_8));
+    var encoder = new PatternLayoutEncoder();
+    encoder.setContext(context);
+    encoder.setPattern("%msg%n");
+    encoder.start();
+    appender.setContext(context);
+    appender.setEncoder(encoder);
+    appender.start();
+  }
+
+  @AfterEach
+  void restore() {
+    appender.stop();
+    System.setOut(originalOut);
+  }
+
+  private void log(String message) {
+    appender.doAppend(new LoggingEvent("test", logger, Level.INFO, message, null, null));
+  }
+
+  @Test
+  void writesALoneLineWithinItsInterval() {
+    log("alone");
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> console.lines().equals(List.of("alone")));
+  }
+
+  @Test
+  void writesTheLinesThatWaitedWhileItWroteInOneWrite() throws InterruptedException {
+    console.firstWriteGate = new CountDownLatch(1);
+    log("first");
+    assertThat(console.firstWriteWaiting.await(5, TimeUnit.SECONDS)).isTrue();
+    IntStream.rangeClosed(1, 100).forEach(i -> log("waiting " + i));
+
+    console.firstWriteGate.countDown();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> console.lines().size() == 101);
+    assertThat(console.lines()).containsExactlyElementsOf(
+        IntStream.rangeClosed(0, 100).mapToObj(i -> i == 0 ? "first" : "waiting " + i).toList());
+    assertThat(console.writes).hasValue(2); // "first", then the hundred that queued behind it
+  }
+
+  @Test
+  void losesNoLineOfManyThreadsAndKeepsEachThreadsOrder() throws InterruptedException {
+    var threads = IntStream.range(0, 4).mapToObj(t -> new Thread(() -> {
+      for (int i = 0; i < 5000; i++) { // more than the queue holds: loggers must wait, not drop
+        log(t + ":" + i);
+      }
+    })).toList();
+    threads.forEach(Thread::start);
+    for (Thread thread : threads) {
+      thread.join();
+    }
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> console.lines().size() == 20_000);
+    for (int t = 0; t < 4; t++) {
+      String prefix = t + ":";
+      assertThat(console.lines().stream().filter(line -> line.startsWith(prefix)))
+          .containsExactlyElementsOf(IntStream.range(0, 5000).mapToObj(i -> prefix + i).toList());
+    }
+  }
+
+  @Test
+  void writesWhatIsStillQueuedWhenStopped() {
+    IntStream.rangeClosed(1, 10).forEach(i -> log("queued " + i)); // stopped well within the writer's interval
+
+    appender.stop();
+
+    assertThat(console.lines()).containsExactlyElementsOf(
+        IntStream.rangeClosed(1, 10).mapToObj(i -> "queued " + i).toList());
+  }
+}
