@@ -16,12 +16,14 @@ reported as the median pair with the spread: both terms move from run to run on 
 Usage: scripts/bench.sh [--duration SECONDS] [--warmup SECONDS] [--pairs ODD] [--java-opts OPTS]
 """
 import argparse
+import contextlib
 import datetime
 import json
 import os
 import platform
 import pwd
 import re
+import signal
 import statistics
 import struct
 import subprocess
@@ -287,6 +289,34 @@ def wait_drained(timeout=300):
             return None
         time.sleep(0.2)
     return time.monotonic() - start
+
+
+@contextlib.contextmanager
+def warm_stack(java_opts, warmup_s):
+    """The stack of ROOT's build, saturated for warmup_s s and drained: where the one-question harnesses
+    (bench/drain.py, bench/publish_path.py) start. Yields the runner and the pids by name (processes())."""
+    stack = Stack(java_opts)
+    stack.wait_ready()
+    try:
+        pids = processes(stack.process.pid)
+        wrk(FACADE, warmup_s)
+        wait_drained()
+        yield stack, pids
+    finally:
+        stack.stop()
+
+
+@contextlib.contextmanager
+def subscribers_stopped(pids):
+    """Both subscribers, JVM and daprd, frozen (SIGSTOP) for the block, and resumed however it ends."""
+    frozen = [pids[f"{app} ({kind})"] for app in SUBSCRIBERS for kind in ("JVM", "daprd")]
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
 
 
 def fanout_latency(app):

@@ -11,7 +11,6 @@ then prints one JSON line per round. Alternate two checkouts, stack after stack,
 import argparse
 import json
 import os
-import signal
 import time
 from pathlib import Path
 
@@ -28,27 +27,16 @@ def main():
     args = parser.parse_args()
     bench.ROOT = args.root.resolve()
 
-    stack = bench.Stack(None)
-    stack.wait_ready()
-    try:
-        pids = bench.processes(stack.process.pid)
+    hz = os.sysconf("SC_CLK_TCK")
+    with bench.warm_stack(None, args.warmup) as (stack, pids):
         token = bench.facade_token()
-        subscribers = [pids[f"{app} ({kind})"] for app in bench.SUBSCRIBERS for kind in ("JVM", "daprd")]
-        bench.wrk(bench.FACADE, args.warmup)
-        bench.wait_drained()
-        hz = os.sysconf("SC_CLK_TCK")
         for number in range(1, args.rounds + 1):
-            for pid in subscribers:
-                os.kill(pid, signal.SIGSTOP)
-            try:
+            with bench.subscribers_stopped(pids):
                 backlog = bench.wrk(bench.DAPRD_PUBLISH, args.backlog, body="data", token=token)
                 time.sleep(1)  # the facade's daprd and Redis settle before counting starts
                 mark = stack.mark()
                 before = {name: bench.cpu_ticks(pid) for name, pid in pids.items()}
                 start = time.monotonic()
-            finally:
-                for pid in subscribers:
-                    os.kill(pid, signal.SIGCONT)
             if bench.wait_drained(600) is None:
                 raise SystemExit("drain: the backlog was not drained within 600 s")
             seconds = time.monotonic() - start
@@ -60,8 +48,6 @@ def main():
                                      for name, pid in pids.items()},
                 "events_per_delivery": {app: round(d["mean"], 1) for app, d in stack.deliveries(mark).items()},
             }), flush=True)
-    finally:
-        stack.stop()
 
 
 if __name__ == "__main__":
