@@ -5,7 +5,7 @@ the JVM's CPU divided by the 202s. The facade cannot cost less than this per req
 bench/publish_path.py's figures for the facade and for daprd's own HTTP publish (BENCHMARKS.md, round 13).
 
 Usage: python3 bench/floor.py [--warmup S] [--rounds N] [--seconds S] [--port PORT]
-Builds bench/floor if its jar is missing. Stop scripts/run.sh first: the load shares the two cores.
+Builds bench/floor first (the same Spring Boot as the apps). Stop scripts/run.sh first: the load shares the two cores.
 """
 import argparse
 import json
@@ -50,9 +50,9 @@ def main():
     parser.add_argument("--port", type=int, default=8090)
     args = parser.parse_args()
 
-    if not JAR.exists():
-        subprocess.run([str(bench.ROOT / "mvnw"), "-q", "-f", str(FLOOR / "pom.xml"), "-DskipTests", "package"],
-                       check=True)
+    # Built every time (seconds when up to date): a jar left from before a Spring Boot upgrade would measure the old one.
+    subprocess.run([str(bench.ROOT / "mvnw"), "-q", "-f", str(FLOOR / "pom.xml"), "-DskipTests", "package"],
+                   check=True)
     app = subprocess.Popen(["java", *java_opts(), "-jar", str(JAR), f"--server.port={args.port}"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
