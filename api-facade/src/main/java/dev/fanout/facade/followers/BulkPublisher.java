@@ -1,10 +1,10 @@
 package dev.fanout.facade.followers;
 
-import io.dapr.client.DaprPreviewClient;
-import io.dapr.client.domain.BulkPublishEntry;
-import io.dapr.client.domain.BulkPublishRequest;
-import io.dapr.client.domain.BulkPublishResponse;
+import com.google.protobuf.UnsafeByteOperations;
 import io.dapr.client.domain.CloudEvent;
+import io.dapr.v1.DaprGrpc;
+import io.dapr.v1.DaprProtos;
+import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,13 +29,17 @@ import reactor.core.publisher.Mono;
  * <p>Each event completes only with the fate of its own entry: daprd answers a bulk publish with the entries it
  * could not store, and fails the whole call when any entry failed (its default bulk publisher, for brokers with
  * no native bulk API such as Redis Streams). Either way no event is reported stored unless daprd said so.
+ *
+ * <p>It speaks to daprd through the SDK's generated stub rather than {@code DaprPreviewClient.publishEvents}, for
+ * one reason: the stub it is given runs the answer's callbacks on gRPC's event loop (see
+ * {@code SidecarConfiguration}), so completing the events and everything downstream of them must not block.
  */
 class BulkPublisher {
 
-  private record Pending(BulkPublishEntry<byte[]> entry, CompletableFuture<Void> stored) {
+  private record Pending(String eventId, byte[] cloudEvent, CompletableFuture<Void> stored) {
   }
 
-  private final DaprPreviewClient dapr;
+  private final DaprGrpc.DaprStub dapr;
   private final String pubsub;
   private final String topic;
   private final int maxBatch;
@@ -44,7 +48,7 @@ class BulkPublisher {
   private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
 
-  BulkPublisher(DaprPreviewClient dapr, String pubsub, String topic, int maxBatch, int maxInFlight,
+  BulkPublisher(DaprGrpc.DaprStub dapr, String pubsub, String topic, int maxBatch, int maxInFlight,
       Duration timeout) {
     this.dapr = dapr;
     this.pubsub = pubsub;
@@ -60,7 +64,7 @@ class BulkPublisher {
    */
   Mono<Void> publish(String eventId, byte[] cloudEvent) {
     return Mono.defer(() -> {
-      var pending = new Pending(new BulkPublishEntry<>(eventId, cloudEvent, CloudEvent.CONTENT_TYPE),
+      var pending = new Pending(eventId, cloudEvent,
           new CompletableFuture<Void>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS));
       queue.add(pending);
       drain();
@@ -97,30 +101,57 @@ class BulkPublisher {
   }
 
   private void send(List<Pending> batch) {
+    var request = DaprProtos.BulkPublishRequest.newBuilder().setPubsubName(pubsub).setTopic(topic);
     Map<String, Pending> byId = new HashMap<>(batch.size() * 2);
-    List<BulkPublishEntry<byte[]>> entries = new ArrayList<>(batch.size());
     for (Pending pending : batch) {
-      byId.put(pending.entry().getEntryId(), pending);
-      entries.add(pending.entry());
+      byId.put(pending.eventId(), pending);
+      request.addEntries(DaprProtos.BulkPublishRequestEntry.newBuilder()
+          .setEntryId(pending.eventId())
+          // No copy: the bytes are the event's serialized form, which nothing writes to after it is made.
+          .setEvent(UnsafeByteOperations.unsafeWrap(pending.cloudEvent()))
+          .setContentType(CloudEvent.CONTENT_TYPE));
     }
-    dapr.publishEvents(new BulkPublishRequest<>(pubsub, topic, entries))
-        // The SDK also makes this the gRPC deadline; this bounds the whole call, connection set-up included.
-        .timeout(timeout)
-        .switchIfEmpty(Mono.error(() -> new IllegalStateException("the sidecar gave no answer")))
-        .subscribe(
-            response -> settle(batch, byId, response),
-            failure -> {
-              inFlight.decrementAndGet();
-              batch.forEach(pending -> pending.stored().completeExceptionally(new PublishFailedException(failure)));
-              drain();
-            });
+    try {
+      // The deadline bounds the whole call, waiting for a connection included, so a slot is always given back.
+      dapr.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .bulkPublishEventAlpha1(request.build(), new StreamObserver<>() {
+            private DaprProtos.BulkPublishResponse response;
+
+            @Override
+            public void onNext(DaprProtos.BulkPublishResponse value) {
+              response = value;
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+              fail(batch, failure);
+            }
+
+            @Override
+            public void onCompleted() {
+              if (response == null) {
+                fail(batch, new IllegalStateException("the sidecar gave no answer"));
+              } else {
+                settle(batch, byId, response);
+              }
+            }
+          });
+    } catch (RuntimeException refused) { // gRPC reports failures through onError; this is for anything else
+      fail(batch, refused);
+    }
   }
 
-  private void settle(List<Pending> batch, Map<String, Pending> byId, BulkPublishResponse<byte[]> response) {
+  private void fail(List<Pending> batch, Throwable failure) {
     inFlight.decrementAndGet();
-    for (var failed : response.getFailedEntries()) {
-      var failure = new PublishFailedException(new IllegalStateException(failed.getErrorMessage()));
-      Pending pending = failed.getEntry() == null ? null : byId.get(failed.getEntry().getEntryId());
+    batch.forEach(pending -> pending.stored().completeExceptionally(new PublishFailedException(failure)));
+    drain();
+  }
+
+  private void settle(List<Pending> batch, Map<String, Pending> byId, DaprProtos.BulkPublishResponse response) {
+    inFlight.decrementAndGet();
+    for (var failed : response.getFailedEntriesList()) {
+      var failure = new PublishFailedException(new IllegalStateException(failed.getError()));
+      Pending pending = byId.get(failed.getEntryId());
       if (pending == null) {
         // A failure we cannot pin on one entry: none of them may be reported stored.
         batch.forEach(each -> each.stored().completeExceptionally(failure));

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.platform.sidecar.DaprSidecarProperties;
 import dev.fanout.platform.event.FollowerAdded;
 import dev.fanout.platform.trace.TraceContext;
-import io.dapr.client.DaprPreviewClient;
 import io.dapr.client.domain.CloudEvent;
+import io.dapr.v1.DaprGrpc;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -40,7 +40,7 @@ class FollowerEventPublisher {
   private final ObjectMapper cloudEventMapper;
   private final Clock clock;
 
-  FollowerEventPublisher(DaprPreviewClient dapr, ObjectMapper mapper, DaprSidecarProperties sidecar,
+  FollowerEventPublisher(DaprGrpc.DaprStub dapr, ObjectMapper mapper, DaprSidecarProperties sidecar,
       FollowersProperties properties, Clock clock) {
     this.bulk = new BulkPublisher(dapr, FollowerAdded.PUBSUB, FollowerAdded.TOPIC, properties.maxBatch(),
         properties.maxBatchesInFlight(), sidecar.timeout());

@@ -12,8 +12,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * The one client each app has to its own daprd: one gRPC channel for the life of the app. Declared as the SDK's
- * implementation, which is both the stable {@link DaprClient} and the {@code DaprPreviewClient} (bulk publish), so
- * that either can be injected and both share the channel.
+ * implementation, which is both the stable {@link DaprClient} and the {@code DaprPreviewClient}, so that either can
+ * be injected and both share the channel; so do stubs made with {@link DaprClient#newGrpcStub} (the facade's).
  */
 @AutoConfiguration
 @EnableConfigurationProperties(DaprSidecarProperties.class)
