@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Mono;
 
@@ -111,33 +112,50 @@ class BulkPublisher {
           .setEvent(UnsafeByteOperations.unsafeWrap(pending.cloudEvent()))
           .setContentType(CloudEvent.CONTENT_TYPE));
     }
+    var answer = new Answer(batch, byId);
     try {
       // The deadline bounds the whole call, waiting for a connection included, so a slot is always given back.
-      dapr.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .bulkPublishEventAlpha1(request.build(), new StreamObserver<>() {
-            private DaprProtos.BulkPublishResponse response;
-
-            @Override
-            public void onNext(DaprProtos.BulkPublishResponse value) {
-              response = value;
-            }
-
-            @Override
-            public void onError(Throwable failure) {
-              fail(batch, failure);
-            }
-
-            @Override
-            public void onCompleted() {
-              if (response == null) {
-                fail(batch, new IllegalStateException("the sidecar gave no answer"));
-              } else {
-                settle(batch, byId, response);
-              }
-            }
-          });
+      dapr.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).bulkPublishEventAlpha1(request.build(), answer);
     } catch (RuntimeException refused) { // gRPC reports failures through onError; this is for anything else
-      fail(batch, refused);
+      answer.onError(refused);
+    }
+  }
+
+  /** Ends one bulk call exactly once, however gRPC reports its end (a call that throws may also be cancelled). */
+  private final class Answer implements StreamObserver<DaprProtos.BulkPublishResponse> {
+
+    private final List<Pending> batch;
+    private final Map<String, Pending> byId;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private DaprProtos.BulkPublishResponse response;
+
+    Answer(List<Pending> batch, Map<String, Pending> byId) {
+      this.batch = batch;
+      this.byId = byId;
+    }
+
+    @Override
+    public void onNext(DaprProtos.BulkPublishResponse value) {
+      response = value;
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      if (ended.compareAndSet(false, true)) {
+        fail(batch, failure);
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      if (!ended.compareAndSet(false, true)) {
+        return;
+      }
+      if (response == null) {
+        fail(batch, new IllegalStateException("the sidecar gave no answer"));
+      } else {
+        settle(batch, byId, response);
+      }
     }
   }
 

@@ -20,9 +20,9 @@ class SidecarConfiguration {
   /**
    * The stub the facade publishes with: on the SDK's one channel to daprd and with the SDK's interceptors (the API
    * token; the configured timeout as each call's deadline), but with gRPC's callbacks run on its event loop. The
-   * SDK's own calls hand every answer to gRPC's executor, a thread switch per call; without it the facade spent ~0.9
-   * of the CPU per request (BENCHMARKS.md, round 14). The work downstream of an answer never blocks, so it may run
-   * there.
+   * SDK's own calls hand every answer to gRPC's executor, a thread switch per call; answering on the event loop cut
+   * the facade's CPU per request to ~0.9 of that (BENCHMARKS.md, round 14). The work downstream of an answer
+   * (completing the requests, their 202s, their access lines, which only queue) does not wait, so it may run there.
    */
   @Bean
   DaprGrpc.DaprStub daprStub(DaprClient dapr) {

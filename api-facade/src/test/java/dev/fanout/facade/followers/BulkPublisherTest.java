@@ -1,0 +1,99 @@
+package dev.fanout.facade.followers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dapr.v1.DaprGrpc;
+import io.dapr.v1.DaprProtos;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link BulkPublisher}'s bookkeeping of calls in flight, against a real gRPC server standing in for daprd. The
+ * Spring-level behaviour (what reaches the sidecar, 202 against 503) is {@link FollowerEventPublisherTest}'s.
+ */
+class BulkPublisherTest {
+
+  private final List<DaprProtos.BulkPublishRequest> received = new CopyOnWriteArrayList<>();
+  private volatile boolean sendFails;
+  private Server sidecar;
+  private ManagedChannel channel;
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    sidecar.shutdownNow();
+  }
+
+  @Test
+  void aCallThatFailsAsItStartsGivesBackItsSlotOnlyOnce() throws IOException {
+    // gRPC both throws and cancels when sending the request fails: two reports of one call's end.
+    var publisher = publisherWithOneCallInFlight();
+    sendFails = true;
+    assertThatThrownBy(() -> publisher.publish("first", event("first")).block(Duration.ofSeconds(5)))
+        .isInstanceOf(PublishFailedException.class);
+
+    sendFails = false;
+    publisher.publish("second", event("second")).subscribe(done -> { }, failure -> { });
+    publisher.publish("third", event("third")).subscribe(done -> { }, failure -> { });
+
+    // The sidecar never answers: with one slot, "third" must wait for "second"'s call to end.
+    Awaitility.await("the second event's call reaches the sidecar").atMost(Duration.ofSeconds(5))
+        .until(() -> received.size() == 1);
+    Awaitility.await("no second call while one is in flight").during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(2)).until(() -> received.size() == 1);
+    assertThat(received.get(0).getEntries(0).getEntryId()).isEqualTo("second");
+  }
+
+  private BulkPublisher publisherWithOneCallInFlight() throws IOException {
+    sidecar = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        .addService(new DaprGrpc.DaprImplBase() {
+          @Override
+          public void bulkPublishEventAlpha1(DaprProtos.BulkPublishRequest request,
+              StreamObserver<DaprProtos.BulkPublishResponse> reply) {
+            received.add(request); // and no answer: the call stays in flight until its deadline
+          }
+        })
+        .build()
+        .start();
+    channel = Grpc.newChannelBuilderForAddress("127.0.0.1", sidecar.getPort(), InsecureChannelCredentials.create())
+        .build();
+    var stub = DaprGrpc.newStub(channel).withInterceptors(new ClientInterceptor() {
+      @Override
+      public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+        return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+          @Override
+          public void sendMessage(Q message) {
+            if (sendFails) {
+              throw new IllegalStateException("cannot send");
+            }
+            super.sendMessage(message);
+          }
+        };
+      }
+    });
+    return new BulkPublisher(stub, "pubsub", "followerAdded", 100, 1, Duration.ofSeconds(10));
+  }
+
+  private static byte[] event(String id) {
+    return ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
+  }
+}
