@@ -30,6 +30,11 @@ class SidecarConfiguration {
   }
 
   @Bean
+  SidecarWarmUp sidecarWarmUp(DaprGrpc.DaprStub dapr, DaprSidecarProperties sidecar) {
+    return new SidecarWarmUp(dapr, sidecar);
+  }
+
+  @Bean
   Clock clock() {
     return Clock.systemUTC();
   }

@@ -26,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
@@ -54,6 +55,7 @@ class FollowerEventPublisherTest {
   /** What the stub sidecar does with the next bulk publish. */
   static volatile BiConsumer<DaprProtos.BulkPublishRequest, StreamObserver<DaprProtos.BulkPublishResponse>> behaviour;
   static final List<DaprProtos.BulkPublishRequest> received = new CopyOnWriteArrayList<>();
+  static final AtomicInteger metadataCalls = new AtomicInteger();
   static final Server sidecar = startSidecar();
 
   @RegisterExtension
@@ -196,6 +198,13 @@ class FollowerEventPublisherTest {
   }
 
   @Test
+  void opensItsGrpcConnectionToTheSidecarAtStartupNotOnTheFirstFollow() {
+    // The context started before any test ran; no follow has been posted in this test.
+    assertThat(metadataCalls.get()).isEqualTo(1);
+    assertThat(received).isEmpty();
+  }
+
+  @Test
   void rejectsAContentTypeThatIsNotEvenAMediaType() throws Exception {
     // WebTestClient refuses to send such headers, so this one goes over a plain HTTP connection.
     for (String contentType : List.of("not a media type", "application/json; charset=no-such-charset", "/", "\"/!")) {
@@ -269,6 +278,14 @@ class FollowerEventPublisherTest {
                 StreamObserver<DaprProtos.BulkPublishResponse> reply) {
               received.add(request);
               behaviour.accept(request, reply);
+            }
+
+            @Override
+            public void getMetadata(DaprProtos.GetMetadataRequest request,
+                StreamObserver<DaprProtos.GetMetadataResponse> reply) {
+              metadataCalls.incrementAndGet();
+              reply.onNext(DaprProtos.GetMetadataResponse.getDefaultInstance());
+              reply.onCompleted();
             }
           })
           .build()
