@@ -5,7 +5,9 @@ import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprProtos;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
@@ -13,9 +15,9 @@ import org.springframework.boot.ApplicationRunner;
 
 /**
  * One harmless gRPC call to daprd (its metadata) before the app reports ready. gRPC connects on the first call
- * and loads most of its classes then; without this the first follow a user posts pays for both (~0.9 s here,
- * against ~0.05 s for the next). A sidecar not up yet only costs the attempt: the publish path connects on its
- * own when daprd comes, and readiness waits for daprd's health anyway.
+ * and loads most of its classes then; without this the first follow a user posts pays for both (0.9–1.4 s here,
+ * 0.3 s with this call; BENCHMARKS.md, round 14). A sidecar not up yet only costs the attempt: the publish path
+ * connects on its own when daprd comes, and readiness waits for daprd's health anyway.
  */
 class SidecarWarmUp implements ApplicationRunner {
 
@@ -50,7 +52,9 @@ class SidecarWarmUp implements ApplicationRunner {
     try {
       answered.get(sidecar.timeout().toMillis(), TimeUnit.MILLISECONDS);
       log.debug("gRPC connection to daprd open");
-    } catch (Exception e) {
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
       log.info("gRPC connection to daprd not open yet ({}); the first publish will open it", e.toString());
     }
   }
