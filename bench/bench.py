@@ -291,6 +291,17 @@ def wait_drained(timeout=300):
     return time.monotonic() - start
 
 
+def harness_arguments(rounds):
+    """The arguments shared by the harnesses that each start one warm stack (drain.py, publish_path.py); the caller
+    adds its own, parses, and points ROOT at --root."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose stack to start")
+    parser.add_argument("--label", default="", help="printed with each round")
+    parser.add_argument("--warmup", type=int, default=150, help="seconds of saturation first, discarded")
+    parser.add_argument("--rounds", type=int, default=rounds)
+    return parser
+
+
 @contextlib.contextmanager
 def warm_stack(java_opts, warmup_s):
     """The stack of ROOT's build, saturated for warmup_s s and drained: where the one-question harnesses

@@ -8,21 +8,15 @@ Usage: python3 bench/drain.py [--root CHECKOUT] [--label NAME] [--warmup S] [--r
 Starts the stack of CHECKOUT (its jars built: ./mvnw package -DskipTests), saturates the facade for --warmup s,
 then prints one JSON line per round. Alternate two checkouts, stack after stack, to compare them.
 """
-import argparse
 import json
 import os
 import time
-from pathlib import Path
 
 import bench
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--root", type=Path, default=bench.ROOT, help="the checkout whose stack to start")
-    parser.add_argument("--label", default="", help="printed with each round")
-    parser.add_argument("--warmup", type=int, default=150, help="seconds of saturation first, discarded")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser = bench.harness_arguments(rounds=5)
     parser.add_argument("--backlog", type=int, default=4, help="seconds of publishing per round (~5000 events/s)")
     args = parser.parse_args()
     bench.ROOT = args.root.resolve()

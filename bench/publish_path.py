@@ -12,11 +12,9 @@ Starts the stack of CHECKOUT (its jars built: ./mvnw package -DskipTests), satur
 then prints one JSON line per round and target. Alternate two checkouts (or two --java-opts), stack after stack,
 to compare them; the first round after the warm-up still carries some JIT work.
 """
-import argparse
 import json
 import os
 import urllib.request
-from pathlib import Path
 
 import bench
 
@@ -33,11 +31,7 @@ def bulk_calls():
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--root", type=Path, default=bench.ROOT, help="the checkout whose stack to start")
-    parser.add_argument("--label", default="", help="printed with each round")
-    parser.add_argument("--warmup", type=int, default=150, help="seconds of saturation first, discarded")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = bench.harness_arguments(rounds=3)
     parser.add_argument("--seconds", type=int, default=10, help="length of each measured round")
     parser.add_argument("--direct", action="store_true", help="also wrk straight to the facade's daprd each round")
     parser.add_argument("--java-opts", default=None, help="JAVA_OPTS for the apps (default: dapr.yaml's)")
