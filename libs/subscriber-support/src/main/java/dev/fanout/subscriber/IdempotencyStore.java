@@ -1,17 +1,12 @@
 package dev.fanout.subscriber;
 
-import static io.dapr.client.domain.TransactionalStateOperation.OperationType.UPSERT;
-
-import io.dapr.client.DaprClient;
-import io.dapr.client.domain.State;
-import io.dapr.client.domain.StateOptions;
-import io.dapr.client.domain.TransactionalStateOperation;
+import dev.fanout.subscriber.SidecarState.Record;
+import dev.fanout.subscriber.SidecarState.Write;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -50,9 +45,6 @@ class IdempotencyStore {
 
   private static final Logger log = LoggerFactory.getLogger(FollowerAddedSubscription.class);
 
-  private static final StateOptions FIRST_WRITE =
-      new StateOptions(StateOptions.Consistency.STRONG, StateOptions.Concurrency.FIRST_WRITE);
-
   /**
    * The ETag of a record that does not exist: no record has a version below 1. Daprd's Redis store writes over a
    * record only when the ETag matches its version, and writes a missing record whatever the ETag; so a write with
@@ -61,27 +53,23 @@ class IdempotencyStore {
    */
   static final String NO_RECORD = "-1";
 
-  private final DaprClient dapr;
+  private final SidecarState state;
   private final Clock clock;
   private final Duration leaseLength;
-  private final Map<String, String> claimTtl;
-  private final Map<String, String> doneTtl;
+  private final Duration claimTtl;
+  private final Duration doneTtl;
 
   /**
    * @param leaseLength how long a claim is held without renewal
    * @param doneTtl how long a handled event is remembered. Its claim lives a lease longer: it was written first,
    *     and must not expire before the done record it stands for.
    */
-  IdempotencyStore(DaprClient dapr, Clock clock, Duration leaseLength, Duration doneTtl) {
-    this.dapr = dapr;
+  IdempotencyStore(SidecarState state, Clock clock, Duration leaseLength, Duration doneTtl) {
+    this.state = state;
     this.clock = clock;
     this.leaseLength = leaseLength;
-    this.claimTtl = ttl(doneTtl.plus(leaseLength));
-    this.doneTtl = ttl(doneTtl);
-  }
-
-  private static Map<String, String> ttl(Duration ttl) {
-    return Map.of("ttlInSeconds", String.valueOf(ttl.toSeconds()));
+    this.claimTtl = doneTtl.plus(leaseLength);
+    this.doneTtl = doneTtl;
   }
 
   /** What claiming a batch found: the events this delivery now holds, and those handled before. */
@@ -121,9 +109,9 @@ class IdempotencyStore {
 
   /** Which of these events were handled already. */
   private Mono<Set<String>> doneAmong(Collection<String> eventIds) {
-    return dapr.getBulkState(STORE, eventIds.stream().map(id -> "done|" + id).toList(), String.class)
-        .map(states -> states.stream().filter(state -> state.getValue() != null)
-            .map(state -> state.getKey().substring("done|".length())).collect(Collectors.toSet()));
+    return state.getAll(eventIds.stream().map(id -> "done|" + id).toList())
+        .map(records -> records.stream().filter(done -> done.value() != null)
+            .map(done -> done.key().substring("done|".length())).collect(Collectors.toSet()));
   }
 
   /**
@@ -138,56 +126,55 @@ class IdempotencyStore {
       return Mono.just(new Claims(Set.of(), Set.of()));
     }
     String lease = lease(token).encode();
-    List<TransactionalStateOperation<?>> claims = eventIds.stream()
-        .<TransactionalStateOperation<?>>map(id -> new TransactionalStateOperation<>(UPSERT,
-            new State<>(claimKey(id), lease, NO_RECORD, claimTtl, FIRST_WRITE))).toList();
-    return dapr.executeStateTransaction(STORE, claims)
+    List<Write> claims = eventIds.stream()
+        .map(id -> new Write(claimKey(id), lease, NO_RECORD, claimTtl, true)).toList();
+    return state.upsertAll(claims)
         .then(Mono.fromSupplier(() -> new Claims(Set.copyOf(eventIds), Set.of())))
-        .onErrorResume(someRefused -> claims(eventIds).flatMap(states -> sortOut(states, lease, token)));
+        .onErrorResume(someRefused -> claims(eventIds).flatMap(records -> sortOut(records, lease, token)));
   }
 
   /** After a partly refused claim: which claims are ours, which events were handled, which claims to take over. */
-  private Mono<Claims> sortOut(List<State<String>> states, String lease, String token) {
-    Set<String> ours = heldBy(token, states);
-    List<State<String>> others = states.stream()
-        .filter(state -> state.getValue() != null && !ours.contains(eventId(state))).toList();
+  private Mono<Claims> sortOut(List<Record> claims, String lease, String token) {
+    Set<String> ours = heldBy(token, claims);
+    List<Record> others = claims.stream()
+        .filter(claim -> claim.value() != null && !ours.contains(eventId(claim))).toList();
     if (others.isEmpty()) {
       return Mono.just(new Claims(ours, Set.of()));
     }
     // Only now the done records: the claim of a handled event outlives its lease, so it must not be taken over.
     return doneAmong(others.stream().map(IdempotencyStore::eventId).toList()).flatMap(done -> {
-      List<State<String>> abandoned = others.stream()
-          .filter(state -> !done.contains(eventId(state)))
-          .filter(state -> abandoned(Lease.decode(state.getValue()))).toList();
+      List<Record> abandoned = others.stream()
+          .filter(claim -> !done.contains(eventId(claim)))
+          .filter(claim -> abandoned(Lease.decode(claim.value()))).toList();
       return abandoned.isEmpty() ? Mono.just(new Claims(ours, done))
           : takeOver(abandoned, lease, token).map(taken -> new Claims(union(ours, taken), done));
     });
   }
 
-  private Mono<Set<String>> takeOver(List<State<String>> abandoned, String lease, String token) {
-    abandoned.forEach(state -> log.warn("followerAdded id={} taking over a claim abandoned since {} ms ago: {}",
-        eventId(state), clock.millis() - Lease.decode(state.getValue()).expiresAtMillis(), state.getValue()));
-    List<State<?>> takeovers = abandoned.stream()
-        .<State<?>>map(state -> new State<>(state.getKey(), lease, state.getEtag(), claimTtl, FIRST_WRITE)).toList();
+  private Mono<Set<String>> takeOver(List<Record> abandoned, String lease, String token) {
+    abandoned.forEach(claim -> log.warn("followerAdded id={} taking over a claim abandoned since {} ms ago: {}",
+        eventId(claim), clock.millis() - Lease.decode(claim.value()).expiresAtMillis(), claim.value()));
+    List<Write> takeovers = abandoned.stream()
+        .map(claim -> new Write(claim.key(), lease, claim.etag(), claimTtl, true)).toList();
     List<String> ids = abandoned.stream().map(IdempotencyStore::eventId).toList();
-    return dapr.saveBulkState(STORE, takeovers)
+    return state.saveAll(takeovers)
         .onErrorResume(someoneElseWasFaster -> Mono.empty())
         .then(claims(ids))
-        .map(states -> heldBy(token, states));
+        .map(claims -> heldBy(token, claims));
   }
 
-  private Mono<List<State<String>>> claims(Collection<String> eventIds) {
-    return dapr.getBulkState(STORE, eventIds.stream().map(IdempotencyStore::claimKey).toList(), String.class);
+  private Mono<List<Record>> claims(Collection<String> eventIds) {
+    return state.getAll(eventIds.stream().map(IdempotencyStore::claimKey).toList());
   }
 
-  private static Set<String> heldBy(String token, List<State<String>> claims) {
+  private static Set<String> heldBy(String token, List<Record> claims) {
     return claims.stream()
-        .filter(state -> state.getValue() != null && token.equals(Lease.decode(state.getValue()).token()))
+        .filter(claim -> claim.value() != null && token.equals(Lease.decode(claim.value()).token()))
         .map(IdempotencyStore::eventId).collect(Collectors.toSet());
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {
-    var all = new java.util.HashSet<>(a);
+    var all = new HashSet<>(a);
     all.addAll(b);
     return all;
   }
@@ -196,8 +183,8 @@ class IdempotencyStore {
     return "claim|" + eventId;
   }
 
-  private static String eventId(State<?> claim) {
-    return claim.getKey().substring("claim|".length());
+  private static String eventId(Record claim) {
+    return claim.key().substring("claim|".length());
   }
 
   /**
@@ -205,52 +192,46 @@ class IdempotencyStore {
    * transaction in one round trip, a bulk save key by key. The claims stay, as the events' records.
    */
   Mono<Void> markDoneAll(Collection<String> eventIds) {
-    var operations = new ArrayList<TransactionalStateOperation<?>>(eventIds.size());
-    for (String id : eventIds) {
-      operations.add(new TransactionalStateOperation<>(UPSERT,
-          new State<>("done|" + id, "done", null, doneTtl, null)));
-    }
-    return dapr.executeStateTransaction(STORE, operations);
+    return state.upsertAll(eventIds.stream().map(id -> new Write("done|" + id, "done", null, doneTtl, false)).toList());
   }
 
   Mono<Boolean> isDone(String eventId) {
-    return dapr.getState(STORE, "done|" + eventId, String.class).map(state -> state.getValue() != null);
+    return state.get("done|" + eventId).map(done -> done.value() != null);
   }
 
   /** Whether some delivery holds a live lease on the event (it may still produce the effect). */
   Mono<Boolean> isClaimed(String eventId) {
-    return dapr.getState(STORE, claimKey(eventId), String.class)
-        .map(state -> state.getValue() != null && !abandoned(Lease.decode(state.getValue())));
+    return state.get(claimKey(eventId))
+        .map(claim -> claim.value() != null && !abandoned(Lease.decode(claim.value())));
   }
 
   /** Extends the lease of the delivery with this token, by the claim's ETag: never one another delivery holds. */
   Mono<Void> renew(String eventId, String token) {
     String key = claimKey(eventId);
-    return dapr.getState(STORE, key, String.class)
-        .filter(state -> state.getEtag() != null && state.getValue() != null
-            && token.equals(Lease.decode(state.getValue()).token()))
-        .flatMap(state -> dapr.saveBulkState(STORE,
-            List.of(new State<>(key, lease(token).encode(), state.getEtag(), claimTtl, FIRST_WRITE))));
+    return state.get(key)
+        .filter(claim -> claim.etag() != null && claim.value() != null
+            && token.equals(Lease.decode(claim.value()).token()))
+        .flatMap(claim -> state.saveAll(List.of(new Write(key, lease(token).encode(), claim.etag(), claimTtl, true))));
   }
 
   /** The handler found the event can never have its effect: the dead-letter route must not try it again. */
   Mono<Void> markDropped(String eventId, String reason) {
-    return dapr.saveBulkState(STORE, List.of(new State<>("dropped|" + eventId, reason, null, doneTtl, FIRST_WRITE)));
+    return state.saveAll(List.of(new Write("dropped|" + eventId, reason, null, doneTtl, true)));
   }
 
   Mono<Boolean> wasDropped(String eventId) {
-    return dapr.getState(STORE, "dropped|" + eventId, String.class).map(state -> state.getValue() != null);
+    return state.get("dropped|" + eventId).map(dropped -> dropped.value() != null);
   }
 
   /** True the first time an event reaches the dead-letter route (so it is reported and counted once). */
   Mono<Boolean> firstDeadLetter(String eventId) {
-    return dapr.saveBulkState(STORE, List.of(new State<>("dead|" + eventId, "dead", null, doneTtl, FIRST_WRITE)))
+    return state.saveAll(List.of(new Write("dead|" + eventId, "dead", null, doneTtl, true)))
         .thenReturn(true)
         .onErrorReturn(false);
   }
 
   /** The effect did not happen: let the next delivery try. */
   Mono<Void> release(String eventId) {
-    return dapr.deleteState(STORE, claimKey(eventId));
+    return state.delete(claimKey(eventId));
   }
 }

@@ -3,7 +3,7 @@ package dev.fanout.subscriber;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.platform.sidecar.DaprSidecarProperties;
 import dev.fanout.platform.sidecar.SidecarAutoConfiguration;
-import io.dapr.client.DaprClient;
+import io.dapr.v1.DaprGrpc;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -31,8 +31,9 @@ public class SubscriberAutoConfiguration {
   }
 
   @Bean
-  IdempotencyStore idempotencyStore(DaprClient dapr, SubscriptionProperties properties) {
-    return new IdempotencyStore(dapr, Clock.systemUTC(), properties.claimTtl(), properties.doneTtl());
+  IdempotencyStore idempotencyStore(DaprGrpc.DaprStub dapr, SubscriptionProperties properties) {
+    return new IdempotencyStore(new SidecarState(IdempotencyStore.STORE, dapr), Clock.systemUTC(),
+        properties.claimTtl(), properties.doneTtl());
   }
 
   @Bean

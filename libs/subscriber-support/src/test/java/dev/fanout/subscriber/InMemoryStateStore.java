@@ -1,122 +1,99 @@
 package dev.fanout.subscriber;
 
-import static org.mockito.ArgumentMatchers.anyList;
-import static org.mockito.ArgumentMatchers.anyString;
-import static org.mockito.ArgumentMatchers.eq;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.when;
-
-import io.dapr.client.DaprClient;
-import io.dapr.client.domain.State;
-import io.dapr.client.domain.StateOptions;
-import io.dapr.client.domain.TransactionalStateOperation;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Empty;
+import io.dapr.serializer.DefaultObjectSerializer;
+import io.dapr.v1.CommonProtos;
+import io.dapr.v1.DaprGrpc;
+import io.dapr.v1.DaprProtos;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
-import reactor.core.publisher.Mono;
 
 /**
- * The Dapr state store behind the {@link DaprClient} calls {@link IdempotencyStore} makes, kept in memory, with
- * daprd's first-write-wins semantics: no daprd runs next to these tests. It can be taken down, as a sidecar or
- * Redis in trouble would be. Shared with the notification services' tests through this module's test-jar.
+ * daprd's state API as the subscribers call it (gRPC), served by a gRPC server in this JVM over a store kept in
+ * memory, with daprd's Redis store's first-write-wins semantics: no daprd runs next to these tests. It can be taken
+ * down, as a sidecar or Redis in trouble would be. Values are what went over the wire; {@link #put} and
+ * {@link #valueOf} encode them as the SDK's client does, so the tests also hold the subscribers to reading and
+ * writing records as earlier builds did through the SDK. Shared with the notification services' tests through this
+ * module's test-jar.
  */
-public final class InMemoryStateStore {
+public final class InMemoryStateStore implements AutoCloseable {
+
+  private static final DefaultObjectSerializer SDK_ENCODING = new DefaultObjectSerializer();
 
   /**
    * A stored value, whether it was ever written first-write-wins (daprd's Redis store keeps that flag per record)
    * and its version, which daprd hands out as the ETag.
    */
-  private record Entry(Object value, boolean firstWrite, long version) {
+  private record Entry(ByteString value, boolean firstWrite, long version) {
   }
 
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-  private final DaprClient client = mock(DaprClient.class);
+  private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
+  private final Server sidecar;
+  private final ManagedChannel channel;
   private volatile boolean reachable = true;
 
-  @SuppressWarnings("unchecked")
   public InMemoryStateStore() {
-    when(client.getState(anyString(), anyString(), eq(String.class))).thenAnswer(call -> available(() ->
-        Mono.just(read(call.getArgument(1)))));
-    when(client.getBulkState(anyString(), anyList(), eq(String.class))).thenAnswer(call -> available(() ->
-        Mono.just(((List<String>) call.getArgument(1)).stream().map(this::read).toList())));
-    // Like daprd's bulk save: every write is tried; one refused fails the call, the others stay written.
-    when(client.saveBulkState(anyString(), anyList())).thenAnswer(call -> available(() -> {
-      List<String> refused = ((List<State<?>>) call.getArgument(1)).stream().filter(state -> !write(state, false))
-          .map(State::getKey).toList();
-      return refused.isEmpty() ? Mono.<Void>empty()
-          : Mono.<Void>error(new IllegalStateException("possible etag mismatch: " + refused));
-    }));
-    // Like daprd's Redis transaction (a pipeline, no rollback): one refused write fails the call, the rest is done.
-    when(client.executeStateTransaction(anyString(), anyList())).thenAnswer(call -> available(() -> {
-      var refused = new java.util.ArrayList<String>();
-      for (var operation : (List<TransactionalStateOperation<?>>) call.getArgument(1)) {
-        State<?> state = operation.getRequest();
-        switch (operation.getOperation()) {
-          case UPSERT -> {
-            if (!write(state, true)) {
-              refused.add(state.getKey());
-            }
-          }
-          case DELETE -> entries.remove(state.getKey());
-        }
-      }
-      return refused.isEmpty() ? Mono.<Void>empty()
-          : Mono.<Void>error(new IllegalStateException("possible etag mismatch: " + refused));
-    }));
-    when(client.deleteState(anyString(), anyString())).thenAnswer(call -> available(() -> {
-      entries.remove((String) call.getArgument(1));
-      return Mono.empty();
-    }));
+    try {
+      sidecar = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).addService(new StateApi())
+          .build().start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    channel = Grpc.newChannelBuilderForAddress("127.0.0.1", sidecar.getPort(), InsecureChannelCredentials.create())
+        .build();
   }
 
-  private State<String> read(String key) {
-    Entry entry = entries.get(key);
-    return entry == null ? new State<>(key)
-        : new State<>(key, (String) entry.value(), String.valueOf(entry.version()));
+  /** A stub to this store, as the platform builds one to daprd: answers handled on gRPC's event loop. */
+  public DaprGrpc.DaprStub stub() {
+    return DaprGrpc.newStub(channel).withExecutor(MoreExecutors.directExecutor());
   }
 
-  /**
-   * daprd's Redis store (its set script): a write goes through over no record, with the record's version as its
-   * ETag, or without an ETag over a record never written first-write-wins. A last-write-wins write counts as one
-   * without an ETag. A first-write-wins write marks its record so, except inside a transaction, which never does.
-   */
-  private boolean write(State<?> state, boolean inTransaction) {
-    var concurrency = state.getOptions() == null ? null : state.getOptions().getConcurrency();
-    boolean hasEtag = concurrency != StateOptions.Concurrency.LAST_WRITE
-        && state.getEtag() != null && !state.getEtag().isEmpty();
-    boolean marksFirstWrite = !inTransaction && concurrency == StateOptions.Concurrency.FIRST_WRITE;
-    var accepted = new java.util.concurrent.atomic.AtomicBoolean();
-    entries.compute(state.getKey(), (key, existing) -> {
-      boolean goesThrough = existing == null
-          || (hasEtag ? state.getEtag().equals(String.valueOf(existing.version())) : !existing.firstWrite());
-      if (!goesThrough) {
-        return existing;
-      }
-      accepted.set(true);
-      return existing == null ? new Entry(state.getValue(), marksFirstWrite, 1)
-          : new Entry(state.getValue(), marksFirstWrite || existing.firstWrite(), existing.version() + 1);
-    });
-    return accepted.get();
-  }
-
-  public DaprClient client() {
-    return client;
+  /** Where the store listens, for clients built from a port (the SDK's). */
+  public int port() {
+    return sidecar.getPort();
   }
 
   public void goDown() {
     reachable = false;
   }
 
-  /** A record written first-write-wins, as the subscribers write claims. */
-  public void put(String key, String value) {
-    entries.put(key, new Entry(value, true, 1));
+  /** daprd will report this key, in bulk reads, as one it could not read. */
+  public void makeUnreadable(String key) {
+    unreadable.add(key);
   }
 
+  /** A record written first-write-wins, as the subscribers write claims, its value encoded as the SDK does. */
+  public void put(String key, String value) {
+    entries.put(key, new Entry(ByteString.copyFrom(sdkEncoded(value)), true, 1));
+  }
+
+  /** The value under the key as the SDK's client would read it; null when there is none. */
   public String valueOf(String key) {
     Entry entry = entries.get(key);
-    return entry == null ? null : (String) entry.value();
+    try {
+      return entry == null ? null : SDK_ENCODING.deserialize(entry.value().toByteArray(), String.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public boolean contains(String key) {
@@ -125,10 +102,145 @@ public final class InMemoryStateStore {
 
   public void clear() {
     entries.clear();
+    unreadable.clear();
     reachable = true;
   }
 
-  /** Gives a Spring test context this store and a DaprClient backed by it: {@code @Import(InMemoryStateStore.Beans.class)}. */
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    sidecar.shutdownNow();
+  }
+
+  private static byte[] sdkEncoded(String value) {
+    try {
+      return SDK_ENCODING.serialize(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * daprd's Redis store (its set script): a write goes through over no record, with the record's version as its
+   * ETag, or without an ETag over a record never written first-write-wins. A last-write-wins write counts as one
+   * without an ETag. A first-write-wins write marks its record so, except inside a transaction, which never does.
+   */
+  private boolean write(CommonProtos.StateItem item, boolean inTransaction) {
+    var concurrency = item.getOptions().getConcurrency();
+    String etag = item.hasEtag() ? item.getEtag().getValue() : "";
+    boolean hasEtag = concurrency != CommonProtos.StateOptions.StateConcurrency.CONCURRENCY_LAST_WRITE
+        && !etag.isEmpty();
+    boolean marksFirstWrite = !inTransaction
+        && concurrency == CommonProtos.StateOptions.StateConcurrency.CONCURRENCY_FIRST_WRITE;
+    var accepted = new AtomicBoolean();
+    entries.compute(item.getKey(), (key, existing) -> {
+      boolean goesThrough = existing == null
+          || (hasEtag ? etag.equals(String.valueOf(existing.version())) : !existing.firstWrite());
+      if (!goesThrough) {
+        return existing;
+      }
+      accepted.set(true);
+      return existing == null ? new Entry(item.getValue(), marksFirstWrite, 1)
+          : new Entry(item.getValue(), marksFirstWrite || existing.firstWrite(), existing.version() + 1);
+    });
+    return accepted.get();
+  }
+
+  /** The state calls, answered as daprd answers them: an empty value and ETag for a missing key. */
+  private final class StateApi extends DaprGrpc.DaprImplBase {
+
+    @Override
+    public void getState(DaprProtos.GetStateRequest request,
+        StreamObserver<DaprProtos.GetStateResponse> answer) {
+      answer(answer, () -> {
+        Entry entry = entries.get(request.getKey());
+        var found = DaprProtos.GetStateResponse.newBuilder();
+        if (entry != null) {
+          found.setData(entry.value()).setEtag(String.valueOf(entry.version()));
+        }
+        return found.build();
+      });
+    }
+
+    @Override
+    public void getBulkState(DaprProtos.GetBulkStateRequest request,
+        StreamObserver<DaprProtos.GetBulkStateResponse> answer) {
+      answer(answer, () -> {
+        var found = DaprProtos.GetBulkStateResponse.newBuilder();
+        for (String key : request.getKeysList()) {
+          Entry entry = entries.get(key);
+          var item = DaprProtos.BulkStateItem.newBuilder().setKey(key);
+          if (unreadable.contains(key)) {
+            item.setError("redis: connection pool timeout");
+          } else if (entry != null) {
+            item.setData(entry.value()).setEtag(String.valueOf(entry.version()));
+          }
+          found.addItems(item);
+        }
+        return found.build();
+      });
+    }
+
+    /** Like daprd's bulk save: every write is tried; one refused fails the call, the others stay written. */
+    @Override
+    public void saveState(DaprProtos.SaveStateRequest request, StreamObserver<Empty> answer) {
+      answer(answer, () -> refusedUnless(request.getStatesList().stream().filter(item -> !write(item, false))
+          .map(CommonProtos.StateItem::getKey).toList()));
+    }
+
+    /** Like daprd's Redis transaction (a pipeline, no rollback): one refused write fails the call, the rest is done. */
+    @Override
+    public void executeStateTransaction(DaprProtos.ExecuteStateTransactionRequest request,
+        StreamObserver<Empty> answer) {
+      answer(answer, () -> {
+        var refused = new ArrayList<String>();
+        for (var operation : request.getOperationsList()) {
+          var item = operation.getRequest();
+          switch (operation.getOperationType()) {
+            case "upsert" -> {
+              if (!write(item, true)) {
+                refused.add(item.getKey());
+              }
+            }
+            case "delete" -> entries.remove(item.getKey());
+            default -> throw Status.INVALID_ARGUMENT
+                .withDescription("unsupported operation type " + operation.getOperationType()).asRuntimeException();
+          }
+        }
+        return refusedUnless(refused);
+      });
+    }
+
+    @Override
+    public void deleteState(DaprProtos.DeleteStateRequest request, StreamObserver<Empty> answer) {
+      answer(answer, () -> {
+        entries.remove(request.getKey());
+        return Empty.getDefaultInstance();
+      });
+    }
+
+    private static Empty refusedUnless(List<String> refused) {
+      if (!refused.isEmpty()) {
+        throw Status.ABORTED.withDescription("possible etag mismatch: " + refused).asRuntimeException();
+      }
+      return Empty.getDefaultInstance();
+    }
+
+    private <T> void answer(StreamObserver<T> answer, Supplier<T> call) {
+      if (!reachable) {
+        answer.onError(Status.UNAVAILABLE.withDescription("io exception").asRuntimeException());
+        return;
+      }
+      try {
+        answer.onNext(call.get());
+        answer.onCompleted();
+      } catch (RuntimeException refused) {
+        answer.onError(refused);
+      }
+    }
+  }
+
+  /** Gives a Spring test context this store and a stub to it: {@code @Import(InMemoryStateStore.Beans.class)}. */
   @TestConfiguration(proxyBeanMethods = false)
   public static class Beans {
 
@@ -138,14 +250,8 @@ public final class InMemoryStateStore {
     }
 
     @Bean
-    DaprClient daprClient(InMemoryStateStore stateStore) {
-      return stateStore.client();
+    DaprGrpc.DaprStub daprStub(InMemoryStateStore stateStore) {
+      return stateStore.stub();
     }
-  }
-
-  private <T> Mono<T> available(java.util.function.Supplier<Mono<T>> operation) {
-    return Mono.defer(() -> reachable
-        ? operation.get()
-        : Mono.error(new IllegalStateException("UNAVAILABLE: io exception")));
   }
 }

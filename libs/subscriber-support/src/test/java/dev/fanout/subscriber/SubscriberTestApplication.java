@@ -1,7 +1,6 @@
 package dev.fanout.subscriber;
 
 import dev.fanout.platform.sidecar.SidecarAutoConfiguration;
-import io.dapr.client.DaprClient;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import reactor.core.publisher.Mono;
 
 /**
@@ -18,6 +18,7 @@ import reactor.core.publisher.Mono;
 @SpringBootConfiguration
 // The WebFlux slice does not import the sidecar configuration the subscription now depends on.
 @ImportAutoConfiguration(SidecarAutoConfiguration.class)
+@Import(InMemoryStateStore.Beans.class)
 class SubscriberTestApplication {
 
   /** Every context of this module must use it: daprd's subscription list is JVM-wide (see DaprRuntime). */
@@ -26,16 +27,6 @@ class SubscriberTestApplication {
   @Bean
   ScriptedHandler scriptedHandler() {
     return new ScriptedHandler();
-  }
-
-  @Bean
-  InMemoryStateStore inMemoryStateStore() {
-    return new InMemoryStateStore();
-  }
-
-  @Bean
-  DaprClient daprClient(InMemoryStateStore stateStore) {
-    return stateStore.client();
   }
 
   /** Records what it is handed and answers as the test scripted it (completing, by default). */

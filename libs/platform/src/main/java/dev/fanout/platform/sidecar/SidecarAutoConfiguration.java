@@ -1,10 +1,12 @@
 package dev.fanout.platform.sidecar;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.dapr.client.DaprClient;
 import io.dapr.client.DaprClientBuilder;
 import io.dapr.client.DaprClientImpl;
 import io.dapr.client.resiliency.ResiliencyOptions;
 import io.dapr.config.Properties;
+import io.dapr.v1.DaprGrpc;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -13,7 +15,7 @@ import org.springframework.context.annotation.Bean;
 /**
  * The one client each app has to its own daprd: one gRPC channel for the life of the app. Declared as the SDK's
  * implementation, which is both the stable {@link DaprClient} and the {@code DaprPreviewClient}, so that either can
- * be injected and both share the channel; so do stubs made with {@link DaprClient#newGrpcStub} (the facade's).
+ * be injected and both share the channel; so does the {@link DaprGrpc.DaprStub} the apps call daprd with.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(DaprSidecarProperties.class)
@@ -33,5 +35,19 @@ public class SidecarAutoConfiguration {
       builder.withPropertyOverride(Properties.API_TOKEN, sidecar.apiToken());
     }
     return (DaprClientImpl) builder.build();
+  }
+
+  /**
+   * The stub the apps call daprd with (the facade publishes, the subscribers keep their idempotency records): on the
+   * SDK's one channel and with the SDK's interceptors (the API token; the configured timeout as each call's
+   * deadline), but with gRPC's callbacks run on its event loop. The SDK's own calls hand every answer to gRPC's
+   * executor, a thread switch per call; answering on the event loop cut the facade's CPU per request to ~0.9 of that
+   * (BENCHMARKS.md, round 14). What runs downstream of an answer must therefore not block: it only completes
+   * requests and queues writes and log lines.
+   */
+  @Bean
+  @ConditionalOnMissingBean(DaprGrpc.DaprStub.class)
+  DaprGrpc.DaprStub daprStub(DaprClient dapr) {
+    return dapr.newGrpcStub(null, channel -> DaprGrpc.newStub(channel).withExecutor(MoreExecutors.directExecutor()));
   }
 }
