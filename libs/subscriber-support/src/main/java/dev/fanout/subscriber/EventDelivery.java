@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
@@ -35,15 +34,15 @@ class EventDelivery {
   private final IdempotencyStore idempotency;
   private final SubscriptionMetrics metrics;
   private final FanOutLatency latency;
-  private final Duration claimRenewal;
+  private final ClaimKeeper claims;
 
   EventDelivery(FollowerAddedHandler handler, IdempotencyStore idempotency, SubscriptionMetrics metrics,
-      FanOutLatency latency, Duration claimRenewal) {
+      FanOutLatency latency, ClaimKeeper claims) {
     this.handler = handler;
     this.idempotency = idempotency;
     this.metrics = metrics;
     this.latency = latency;
-    this.claimRenewal = claimRenewal;
+    this.claims = claims;
   }
 
   /** {@link #deliverAll} for one event: the dead-letter route's way in. */
@@ -122,12 +121,7 @@ class EventDelivery {
 
   /** The handler's outcome for one claimed event; releases the claim unless the effect happened. */
   private Mono<DeliveryStatus> handle(ReceivedEvent event, String token) {
-    // Keep the lease while the handler works, however slow: a live holder must not lose the event to a copy.
-    Disposable lease = Flux.interval(claimRenewal)
-        .concatMap(tick -> idempotency.renew(event.id(), token).onErrorResume(notRenewed -> Mono.empty()))
-        .subscribe();
-    return handler.handle(event)
-        .doFinally(signal -> lease.dispose())
+    return claims.whileWorking(event.id(), token, handler.handle(event))
         .doOnSuccess(done -> latency.record(event.data().followedAt()))
         .thenReturn(DeliveryStatus.SUCCESS)
         .onErrorResume(PermanentDeliveryFailure.class, failure -> {

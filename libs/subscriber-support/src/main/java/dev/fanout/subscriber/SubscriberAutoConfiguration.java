@@ -42,9 +42,14 @@ public class SubscriberAutoConfiguration {
   }
 
   @Bean
+  ClaimKeeper claimKeeper(IdempotencyStore idempotency, SubscriptionProperties properties) {
+    return new ClaimKeeper(idempotency, properties.claimRenewal());
+  }
+
+  @Bean
   EventDelivery eventDelivery(FollowerAddedHandler handler, IdempotencyStore idempotency, SubscriptionMetrics metrics,
-      FanOutLatency latency, SubscriptionProperties properties) {
-    return new EventDelivery(handler, idempotency, metrics, latency, properties.claimRenewal());
+      FanOutLatency latency, ClaimKeeper claims) {
+    return new EventDelivery(handler, idempotency, metrics, latency, claims);
   }
 
   @Bean

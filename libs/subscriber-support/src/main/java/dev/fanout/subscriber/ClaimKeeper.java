@@ -1,0 +1,58 @@
+package dev.fanout.subscriber;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.beans.factory.DisposableBean;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Keeps alive the claims of the events being handled, however slow the handler: a live holder must not lose its
+ * event to a redelivered copy. One ticker for the service renews them all, each by its ETag and only while this
+ * delivery holds it ({@link IdempotencyStore#renew}); an event handled for longer than {@code claimRenewal} is
+ * renewed at least that often, the first time at the first tick after it started.
+ *
+ * <p>Not a timer per event, as before: scheduling and cancelling one, and waking the scheduler's thread for it, cost
+ * every event about 5 % of a subscriber's CPU (BENCHMARKS.md, round 15), though almost no handler outlives it.
+ */
+final class ClaimKeeper implements DisposableBean {
+
+  private record Held(String eventId, String token) {
+  }
+
+  private final IdempotencyStore idempotency;
+  private final Set<Held> working = ConcurrentHashMap.newKeySet();
+  private final Disposable ticker;
+
+  ClaimKeeper(IdempotencyStore idempotency, Duration claimRenewal) {
+    this.idempotency = idempotency;
+    this.ticker = Flux.interval(claimRenewal, claimRenewal)
+        .onBackpressureDrop() // a tick while the last one's renewals still run is skipped, not queued
+        .concatMap(tick -> renewAll(), 1)
+        .subscribe();
+  }
+
+  /** The work, with the event's claim (held by the delivery with this token) kept alive until it ends. */
+  <T> Mono<T> whileWorking(String eventId, String token, Mono<T> work) {
+    var held = new Held(eventId, token);
+    return Mono.defer(() -> {
+      working.add(held);
+      return work;
+    }).doFinally(signal -> working.remove(held));
+  }
+
+  private Mono<Void> renewAll() {
+    return Flux.fromIterable(List.copyOf(working))
+        .flatMap(held -> idempotency.renew(held.eventId(), held.token())
+            .onErrorResume(notRenewed -> Mono.empty())) // the next tick tries again, well within the lease
+        .then();
+  }
+
+  @Override
+  public void destroy() {
+    ticker.dispose();
+  }
+}
