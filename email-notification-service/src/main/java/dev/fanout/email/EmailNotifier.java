@@ -9,6 +9,7 @@ import org.springframework.mail.MailSender;
 import org.springframework.mail.SimpleMailMessage;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /** Renders "bob started following you" as an email to the followed user and hands it to the mail sender. */
@@ -17,18 +18,22 @@ class EmailNotifier implements FollowerAddedHandler {
 
   private final MailSender mailSender;
   private final EmailProperties properties;
+  private final Scheduler sendOn;
 
   EmailNotifier(MailSender mailSender, EmailProperties properties) {
     this.mailSender = mailSender;
     this.properties = properties;
+    // JavaMail blocks on the SMTP conversation: keep it off the event loop the handler is called on. The log sender
+    // only queues a line, as every other line the subscriber logs there; handing it to another thread would cost a
+    // thread switch per event, a third of this JVM's CPU while draining a backlog (BENCHMARKS.md, round 15).
+    this.sendOn = mailSender instanceof LoggingMailSender ? Schedulers.immediate() : Schedulers.boundedElastic();
   }
 
   @Override
   public Mono<Void> handle(ReceivedEvent event) {
     SimpleMailMessage message = render(event);
-    // JavaMail blocks on the SMTP conversation: keep it off the event loop.
     return Mono.fromRunnable(() -> mailSender.send(message))
-        .subscribeOn(Schedulers.boundedElastic())
+        .subscribeOn(sendOn)
         .onErrorMap(error -> error instanceof MailParseException || error instanceof MailPreparationException,
             error -> new PermanentDeliveryFailure("the message cannot be built: " + error.getMessage(), error))
         .then();

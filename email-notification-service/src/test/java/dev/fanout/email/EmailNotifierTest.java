@@ -85,18 +85,49 @@ class EmailNotifierTest {
         .verify();
   }
 
-  /** Records the messages it is given, or fails as told, like an SMTP server would. */
+  @Test
+  void sendsThroughABlockingSenderOffTheCallersThread() {
+    notifier.handle(EVENT).block();
+
+    assertThat(mailSender.sentOn()).isNotEqualTo(Thread.currentThread());
+  }
+
+  @Test
+  void writesToTheLogOnTheCallersThread() {
+    var logSender = new LoggingMailSender() {
+      volatile Thread sentOn;
+
+      @Override
+      public void send(SimpleMailMessage... messages) {
+        sentOn = Thread.currentThread();
+        super.send(messages);
+      }
+    };
+    var logNotifier = new EmailNotifier(logSender, new EmailProperties("notifications@followers.test", "users.test"));
+
+    logNotifier.handle(EVENT).block();
+
+    assertThat(logSender.sentOn).isEqualTo(Thread.currentThread());
+  }
+
+  /** Records the messages it is given and the thread it was given them on, or fails as told, like an SMTP server would. */
   private static final class FakeMailSender implements MailSender {
 
     private final List<SimpleMailMessage> sent = new CopyOnWriteArrayList<>();
     private volatile MailException failure;
+    private volatile Thread sentOn;
 
     @Override
     public void send(SimpleMailMessage... messages) {
+      sentOn = Thread.currentThread();
       if (failure != null) {
         throw failure;
       }
       sent.addAll(List.of(messages));
+    }
+
+    Thread sentOn() {
+      return sentOn;
     }
 
     void failWith(MailException failure) {

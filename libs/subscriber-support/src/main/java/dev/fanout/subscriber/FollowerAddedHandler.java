@@ -9,7 +9,7 @@ import reactor.core.publisher.Mono;
  *
  * <p>It is called, and its Mono subscribed, on an event loop (gRPC's, where the claim's answer arrives), which every
  * delivery shares: work that blocks (SMTP, a blocking client) must move off it, as {@code EmailNotifier} does with
- * {@code subscribeOn(Schedulers.boundedElastic())}.
+ * {@code subscribeOn(Schedulers.boundedElastic())} for an SMTP server; work that does not is cheapest left on it.
  */
 @FunctionalInterface
 public interface FollowerAddedHandler {
