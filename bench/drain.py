@@ -5,11 +5,19 @@ by the events. Without a publisher competing for the two cores, this is steadier
 phase, so it can tell two builds of the subscribers apart (BENCHMARKS.md, round 10).
 
 Usage: python3 bench/drain.py [--root CHECKOUT] [--label NAME] [--warmup S] [--rounds N] [--backlog S]
+                              [--profile LIBASYNCPROFILER_SO]
 Starts the stack of CHECKOUT (its jars built: ./mvnw package -DskipTests), saturates the facade for --warmup s,
 then prints one JSON line per round. Alternate two checkouts, stack after stack, to compare them.
+
+--profile: each round, both subscriber JVMs under async-profiler (CPU, one sample per ms of CPU, by thread), written
+as collapsed stacks to bench/results/profile-LABEL-APP-rN.collapsed. The profiler costs CPU too: compare the
+shares of a profile, and the CPU figures of rounds without it. async-profiler is on Maven Central:
+./mvnw -N dependency:copy -Dartifact=tools.profiler:async-profiler:4.1:jar:linux-x64 -DoutputDirectory=/tmp/ap,
+then unzip the jar; the library is linux-x64/libasyncProfiler.so.
 """
 import json
 import os
+import subprocess
 import time
 
 import bench
@@ -17,7 +25,8 @@ import bench
 
 def main():
     parser = bench.harness_arguments(rounds=5)
-    parser.add_argument("--backlog", type=int, default=4, help="seconds of publishing per round (~5000 events/s)")
+    parser.add_argument("--backlog", type=int, default=4, help="seconds of publishing per round")
+    parser.add_argument("--profile", type=os.path.abspath, help="libasyncProfiler.so: profile the subscriber JVMs")
     args = parser.parse_args()
     bench.ROOT = args.root.resolve()
 
@@ -25,6 +34,8 @@ def main():
     with bench.warm_stack(None, args.warmup) as (stack, pids):
         token = bench.facade_token()
         for number in range(1, args.rounds + 1):
+            if args.profile:  # before the stop: a stopped JVM cannot be attached to (and takes no samples)
+                profile(args.profile, pids, "start,event=cpu,interval=1000000,threads")
             with bench.subscribers_stopped(pids):
                 backlog = bench.wrk(bench.DAPRD_PUBLISH, args.backlog, body="data", token=token)
                 time.sleep(1)  # the facade's daprd and Redis settle before counting starts
@@ -34,6 +45,9 @@ def main():
             if bench.wait_drained(600) is None:
                 raise SystemExit("drain: the backlog was not drained within 600 s")
             seconds = time.monotonic() - start
+            if args.profile:
+                profile(args.profile, pids, "stop,file={file},collapsed",
+                        lambda app: bench.ROOT / f"bench/results/profile-{args.label}-{app}-r{number}.collapsed")
             events = backlog["ok"]
             print(json.dumps({
                 "label": args.label, "round": number, "events": events, "drain_s": round(seconds, 1),
@@ -42,6 +56,14 @@ def main():
                                      for name, pid in pids.items()},
                 "events_per_delivery": {app: round(d["mean"], 1) for app, d in stack.deliveries(mark).items()},
             }), flush=True)
+
+
+def profile(library, pids, command, files=None):
+    """One async-profiler command to each subscriber JVM (jcmd loads the agent, or reuses the loaded one)."""
+    for app in bench.SUBSCRIBERS:
+        arguments = command.format(file=files(app)) if files else command
+        subprocess.run(["jcmd", str(pids[f"{app} (JVM)"]), "JVMTI.agent_load", library, f'"{arguments}"'],
+                       check=True, capture_output=True)
 
 
 if __name__ == "__main__":
