@@ -50,4 +50,9 @@ public class SidecarAutoConfiguration {
   DaprGrpc.DaprStub daprStub(DaprClient dapr) {
     return dapr.newGrpcStub(null, channel -> DaprGrpc.newStub(channel).withExecutor(MoreExecutors.directExecutor()));
   }
+
+  @Bean
+  SidecarWarmUp sidecarWarmUp(DaprGrpc.DaprStub dapr, DaprSidecarProperties sidecar) {
+    return new SidecarWarmUp(dapr, sidecar);
+  }
 }

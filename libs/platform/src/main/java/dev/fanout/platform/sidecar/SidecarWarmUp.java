@@ -1,6 +1,5 @@
-package dev.fanout.facade.sidecar;
+package dev.fanout.platform.sidecar;
 
-import dev.fanout.platform.sidecar.DaprSidecarProperties;
 import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprProtos;
 import io.grpc.stub.StreamObserver;
@@ -15,9 +14,10 @@ import org.springframework.boot.ApplicationRunner;
 
 /**
  * One harmless gRPC call to daprd (its metadata) before the app reports ready. gRPC connects on the first call
- * and loads most of its classes then; without this the first follow a user posts pays for both (0.9–1.4 s here,
- * 0.3 s with this call; BENCHMARKS.md, round 14). A sidecar not up yet only costs the attempt: the publish path
- * connects on its own when daprd comes, and readiness waits for daprd's health anyway.
+ * and loads most of its classes then; without this the first follow a user posts pays for both, in the facade's
+ * publish (0.9–1.4 s here, 0.3 s with this call; BENCHMARKS.md, round 14) and again in each subscriber's first state
+ * call (round 15). A sidecar not up yet only costs the attempt: the first real call connects on its own when daprd
+ * comes, and readiness waits for daprd's health anyway.
  */
 class SidecarWarmUp implements ApplicationRunner {
 
@@ -55,7 +55,7 @@ class SidecarWarmUp implements ApplicationRunner {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
-      log.info("gRPC connection to daprd not open yet ({}); the first publish will open it", e.toString());
+      log.info("gRPC connection to daprd not open yet ({}); the first call will open it", e.toString());
     }
   }
 }
