@@ -46,8 +46,8 @@ def main():
                 raise SystemExit("drain: the backlog was not drained within 600 s")
             seconds = time.monotonic() - start
             if args.profile:
-                profile(args.profile, pids, "stop,file={file},collapsed",
-                        lambda app: bench.ROOT / f"bench/results/profile-{args.label}-{app}-r{number}.collapsed")
+                file = bench.ROOT / f"bench/results/profile-{args.label}-{{app}}-r{number}.collapsed"
+                profile(args.profile, pids, f"stop,file={file},collapsed")
             events = backlog["ok"]
             print(json.dumps({
                 "label": args.label, "round": number, "events": events, "drain_s": round(seconds, 1),
@@ -58,11 +58,11 @@ def main():
             }), flush=True)
 
 
-def profile(library, pids, command, files=None):
-    """One async-profiler command to each subscriber JVM (jcmd loads the agent, or reuses the loaded one)."""
+def profile(library, pids, command):
+    """One async-profiler command ({app} replaced by the app's name) to each subscriber JVM; jcmd loads the agent,
+    or reuses the one loaded."""
     for app in bench.SUBSCRIBERS:
-        arguments = command.format(file=files(app)) if files else command
-        subprocess.run(["jcmd", str(pids[f"{app} (JVM)"]), "JVMTI.agent_load", library, f'"{arguments}"'],
+        subprocess.run(["jcmd", str(pids[f"{app} (JVM)"]), "JVMTI.agent_load", library, f'"{command.format(app=app)}"'],
                        check=True, capture_output=True)
 
 

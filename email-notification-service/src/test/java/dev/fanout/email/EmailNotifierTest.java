@@ -110,7 +110,7 @@ class EmailNotifierTest {
     assertThat(logSender.sentOn).isEqualTo(Thread.currentThread());
   }
 
-  /** Records the messages it is given and the thread it was given them on, or fails as told, like an SMTP server would. */
+  /** Records the messages it is given and the thread it sent them on, or fails as told, like an SMTP server would. */
   private static final class FakeMailSender implements MailSender {
 
     private final List<SimpleMailMessage> sent = new CopyOnWriteArrayList<>();
