@@ -5,12 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import jakarta.validation.ConstraintViolation;
-import jakarta.validation.Validator;
 import java.net.URLDecoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,13 +28,11 @@ import reactor.core.publisher.Mono;
 class FollowRequestReader {
 
   private final ObjectReader json;
-  private final Validator validator;
   private final int maxBodyBytes;
 
-  FollowRequestReader(ObjectMapper mapper, Validator validator, FollowersProperties properties) {
+  FollowRequestReader(ObjectMapper mapper, FollowersProperties properties) {
     // Trailing garbage after the object is a malformed body, not something to ignore.
     this.json = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    this.validator = validator;
     this.maxBodyBytes = (int) properties.maxBodySize().toBytes();
   }
 
@@ -135,30 +130,11 @@ class FollowRequestReader {
     return new FollowRequest(fields.get("userId"), fields.get("followerId"));
   }
 
-  private FollowRequest validate(FollowRequest request) {
-    var violations = validator.validate(request);
-    if (violations.isEmpty()) {
-      return request;
+  private static FollowRequest validate(FollowRequest request) {
+    var violations = request.violations();
+    if (!violations.isEmpty()) {
+      throw InvalidFollowRequestException.invalidFields(violations);
     }
-    // One message per field, the most basic one first ("must not be blank" before "size must be…").
-    var messages = new TreeMap<String, String>();
-    violations.stream()
-        .sorted(Comparator.comparing(FollowRequestReader::precedence))
-        .forEach(v -> messages.putIfAbsent(field(v), v.getMessage()));
-    throw InvalidFollowRequestException.invalidFields(messages);
-  }
-
-  private static String field(ConstraintViolation<?> violation) {
-    String path = violation.getPropertyPath().toString();
-    return path.equals("followerIdDifferentFromUserId") ? "followerId" : path;
-  }
-
-  private static int precedence(ConstraintViolation<?> violation) {
-    return switch (violation.getConstraintDescriptor().getAnnotation().annotationType().getSimpleName()) {
-      case "NotBlank" -> 0;
-      case "Size" -> 1;
-      case "Pattern" -> 2;
-      default -> 3;
-    };
+    return request;
   }
 }

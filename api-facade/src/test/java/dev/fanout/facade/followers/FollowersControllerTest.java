@@ -146,6 +146,8 @@ class FollowersControllerTest {
         Arguments.of("{\"userId\": \"alice\"}", "followerId", "must not be blank"),
         Arguments.of("{\"followerId\": \"bob\"}", "userId", "must not be blank"),
         Arguments.of("{\"userId\": \"  \", \"followerId\": \"bob\"}", "userId", "must not be blank"),
+        // Blank is ASCII spaces and controls only: other white space is not blank, but no id either.
+        Arguments.of("{\"userId\": \"\u2003\", \"followerId\": \"bob\"}", "userId", "must start with"),
         Arguments.of("{\"userId\": \"alice\", \"followerId\": null}", "followerId", "must not be blank"),
         Arguments.of("{\"userId\": \"" + tooLong + "\", \"followerId\": \"bob\"}", "userId", "size must be"),
         Arguments.of("{\"userId\": \"alice\", \"followerId\": \"bob<script>\"}", "followerId", "must start with"),
