@@ -95,7 +95,7 @@ class FollowRequestFuzzTest {
   @AutoConfigureJson
   @AutoConfigureWebFlux
   @EnableConfigurationProperties(FollowersProperties.class)
-  @Import({FollowersController.class, FollowRequestReader.class})
+  @Import({FollowersEndpoint.class, FollowRequestReader.class})
   static class Slice {
 
     @Bean

@@ -97,7 +97,7 @@ class FollowerEventPublisherTest {
         .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
         .exchange()
         .expectStatus().isAccepted()
-        .expectBody(FollowersController.Accepted.class).returnResult().getResponseBody().eventId();
+        .expectBody(FollowersEndpoint.Accepted.class).returnResult().getResponseBody().eventId();
 
     assertThat(received).hasSize(1);
     DaprProtos.BulkPublishRequest publish = received.get(0);

@@ -39,10 +39,10 @@ import reactor.core.publisher.Mono;
  * Every way a client can get {@code POST /followers} wrong: a problem-details answer with the right status, and
  * nothing published. The publisher is a mock here; FollowerEventPublisherTest covers the real publish path.
  */
-@WebFluxTest(FollowersController.class)
-@Import(FollowRequestReader.class)
+@WebFluxTest
+@Import({FollowersEndpoint.class, FollowRequestReader.class})
 @EnableConfigurationProperties(FollowersProperties.class)
-class FollowersControllerTest {
+class FollowersEndpointTest {
 
   private static final String PROBLEM_JSON = "application/problem+json";
 
@@ -255,6 +255,29 @@ class FollowersControllerTest {
         .expectHeader().contentType(PROBLEM_JSON)
         .expectHeader().valueEquals("Allow", "POST")
         .expectBody().jsonPath("$.status").isEqualTo(405);
+
+    verifyNoInteractions(publisher);
+  }
+
+  @Test
+  void answersOptionsWithTheAllowedMethods() {
+    client.options().uri("/followers")
+        .exchange()
+        .expectStatus().isOk()
+        .expectHeader().valueEquals("Allow", "POST,OPTIONS");
+
+    verifyNoInteractions(publisher);
+  }
+
+  @Test
+  void turnsAwayAClientThatCannotTakeJsonBeforePublishing() {
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON).accept(MediaType.TEXT_PLAIN)
+        .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
+        .exchange()
+        .expectStatus().isEqualTo(HttpStatus.NOT_ACCEPTABLE)
+        .expectHeader().contentType(PROBLEM_JSON)
+        .expectHeader().valueEquals("Accept", "application/json")
+        .expectBody().jsonPath("$.status").isEqualTo(406);
 
     verifyNoInteractions(publisher);
   }
