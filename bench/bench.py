@@ -8,6 +8,7 @@
     GET /actuator/fanoutlatency), and how many bulk deliveries each subscriber took to handle them (their access
     lines), which is what their CPU per event depends on;
   * CPU and resident memory of each app JVM and each daprd, at rest and under load; each app's start-up time;
+  * each app JVM's garbage collections during each phase: how many, their total and their longest pause;
   * errors and lost events.
 
 Writes a Markdown report to bench/results/ and prints it. Every figure is from this run, on this machine.
@@ -193,6 +194,36 @@ def compile_wall_seconds(pid):
     return counters["java.ci.totalTime"] / counters["sun.os.hrt.frequency"]
 
 
+def gc_log(pid):
+    return ROOT / f"bench/results/run/gc-{pid}.log"
+
+
+def log_collections(pids):
+    """Turns on the GC log of each app JVM, in the running JVM (jcmd VM.log), so that the apps run on the
+    JAVA_OPTS they ship with and each phase can still report its collections' pauses (Sampler). Half of the 1000/s
+    tail was the facade's young collections (BENCHMARKS.md, round 15)."""
+    for name in APP_JVMS:
+        subprocess.run(["jcmd", str(pids[name]), "VM.log", f"output={gc_log(pids[name])}", "what=gc=info",
+                        "decorators=time"], check=True, capture_output=True)
+
+
+PAUSE_LINE = re.compile(r"^\[([^]]+)\].* GC\(\d+\) Pause .* ([\d.]+)ms$")
+
+
+def gc_pauses(pid, start, end):
+    """(collections, total pause ms, longest pause ms) logged between two wall-clock times; None without a log."""
+    try:
+        lines = gc_log(pid).read_text().splitlines()
+    except OSError:
+        return None
+    pauses = []
+    for line in lines:
+        m = PAUSE_LINE.match(line)
+        if m and start <= datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() <= end:
+            pauses.append(float(m.group(2)))
+    return len(pauses), sum(pauses), max(pauses, default=0.0)
+
+
 def jit_reading(pid):
     """(compiler CPU s, compile wall s) so far."""
     return compiler_cpu_seconds(pid), compile_wall_seconds(pid)
@@ -204,7 +235,8 @@ def jit_spent(before, after):
 
 
 class Sampler:
-    """CPU (percent of one core), peak RSS and JIT compilers (CPU, wall time) of each process over a window."""
+    """CPU (percent of one core), peak RSS, JIT compilers (CPU, wall time) and, for the JVMs whose collections are
+    logged (log_collections), their GC pauses, of each process over a window."""
 
     def __init__(self, pids):
         self.pids = pids
@@ -213,6 +245,7 @@ class Sampler:
         self.start_ticks = {name: cpu_ticks(pid) for name, pid in pids.items()}
         self.start_jit = {name: jit_reading(pid) for name, pid in pids.items()}
         self.start_time = time.monotonic()
+        self.start_wall = time.time()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -225,10 +258,12 @@ class Sampler:
         self.stopped.set()
         self.thread.join()
         elapsed = time.monotonic() - self.start_time
+        end_wall = time.time()
         hz = os.sysconf("SC_CLK_TCK")
         return {name: {"cpu_pct": 100 * (cpu_ticks(pid) - self.start_ticks[name]) / hz / elapsed,
                        "rss_mib": max(self.peak[name], rss_mib(pid)),
-                       "jit": jit_spent(self.start_jit[name], jit_reading(pid))} for name, pid in self.pids.items()}
+                       "jit": jit_spent(self.start_jit[name], jit_reading(pid)),
+                       "gc": gc_pauses(pid, self.start_wall, end_wall)} for name, pid in self.pids.items()}
 
 
 def facade_token():
@@ -450,6 +485,7 @@ def main():
     stack.wait_ready()
     try:
         pids = processes(stack.process.pid)
+        log_collections(pids)
         startup = stack.startup_seconds()
         idle = Sampler(pids)
         time.sleep(10)
@@ -534,6 +570,14 @@ def main():
                             ("facade paced at 100/s", fixed[100], facade_path),
                             ("facade paced at 1000/s", fixed[1000], facade_path)]:
         report.append(f"| {name} | {cpu_ms_per_event(run, path):.2f} | {cpu_ms_per_event(run, list(pids)):.2f} |")
+
+    report += ["", f"## Garbage collection during each {d} s phase (collections / total pause ms / longest pause ms)",
+               "", "| phase | " + " | ".join(APP_JVMS) + " |", "| --- |" + " --- |" * len(APP_JVMS)]
+    for name, run in [("wrk → daprd HTTP publish", direct), ("facade at saturation", saturation),
+                      ("facade paced at 100/s", fixed[100]), ("facade paced at 1000/s", fixed[1000])]:
+        cells = [run["resources"][jvm]["gc"] for jvm in APP_JVMS]
+        report.append(f"| {name} | " + " | ".join("–" if c is None else f"{c[0]} / {c[1]:.0f} / {c[2]:.1f}"
+                                                   for c in cells) + " |")
 
     report += ["", f"## JIT compilers during each {d} s phase (s of compiler threads' CPU / s of wall time"
                    " that compilations took, HotSpot's java.ci.totalTime)", "",

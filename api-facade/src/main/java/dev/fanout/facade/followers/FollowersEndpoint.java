@@ -15,6 +15,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ReactiveHttpOutputMessage;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.server.RequestPredicates;
@@ -78,7 +79,7 @@ class FollowersEndpoint {
         .flatMap(eventId -> {
           AccessLogFilter.note(exchange, "event=" + eventId);
           byte[] answer = answer(eventId);
-          return ServerResponse.status(HttpStatus.ACCEPTED).contentType(MediaType.APPLICATION_JSON)
+          return ServerResponse.accepted().contentType(MediaType.APPLICATION_JSON)
               .contentLength(answer.length)
               .body(bytes(answer));
         })
@@ -107,7 +108,7 @@ class FollowersEndpoint {
   }
 
   /** The answer as it is, without looking up a message writer for it. */
-  private static BodyInserter<byte[], org.springframework.http.ReactiveHttpOutputMessage> bytes(byte[] body) {
+  private static BodyInserter<byte[], ReactiveHttpOutputMessage> bytes(byte[] body) {
     return (message, context) -> message.writeWith(Mono.fromSupplier(() -> message.bufferFactory().wrap(body)));
   }
 
