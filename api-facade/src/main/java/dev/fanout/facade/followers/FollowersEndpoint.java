@@ -32,9 +32,10 @@ import reactor.core.publisher.Mono;
  * could not be confirmed.
  *
  * <p>A functional endpoint, not an annotated controller: for every request the annotated path built a fresh
- * argument-resolver cache, invoked the method reflectively and looked up a JSON encoder for the answer, about a
- * fifth of the facade's allocation per request, and so of its young collections, which are half of its latency
- * tail at 1000 requests/s (BENCHMARKS.md, round 16). What the annotations gave for free is kept here by hand:
+ * argument-resolver cache, invoked the method reflectively and looked up a JSON encoder for the answer. Net of what
+ * routing costs, that was a sixth of the facade's allocation per request, and so of its young collections, which
+ * were half of its latency tail at 1000 requests/s (BENCHMARKS.md, round 16). What the annotations gave is kept
+ * here by hand:
  * 405 with {@code Allow} for other methods, OPTIONS, and a 406 for a client that cannot take our JSON answer.
  */
 @Configuration(proxyBeanMethods = false)
