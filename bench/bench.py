@@ -370,6 +370,48 @@ def fanout_latency(app):
         return json.load(r)
 
 
+# Each daprd's metricsPort (dapr.yaml), and the latency histograms of the stages an event passes through there.
+DAPRD_METRICS = {"api-facade": 9090, "email-notification-service": 9091, "push-notification-service": 9092}
+STAGES = [
+    ("api-facade", "bulk publish call (facade → its daprd → Redis)", "dapr_grpc_io_server_server_latency",
+     "BulkPublishEventAlpha1"),
+    ("email-notification-service", "delivery to email (its daprd → app, handling included)",
+     "dapr_http_client_roundtrip_latency", 'path="/followerAdded"'),
+    ("email-notification-service", "email's state transactions (its daprd → Redis)", "dapr_component_state_latencies",
+     'operation="transaction"'),
+    ("push-notification-service", "delivery to push (its daprd → app, handling included)",
+     "dapr_http_client_roundtrip_latency", 'path="/followerAdded"'),
+    ("push-notification-service", "push's state transactions (its daprd → Redis)", "dapr_component_state_latencies",
+     'operation="transaction"'),
+]
+
+
+def stage_buckets():
+    """Per stage, the cumulative counts of its latency histogram by upper bound (ms), summed over its series."""
+    found = {}
+    for app, stage, metric, selector in STAGES:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{DAPRD_METRICS[app]}/metrics", timeout=5).read().decode()
+        buckets = found.setdefault(stage, {})
+        for line in text.splitlines():
+            if line.startswith(metric + "_bucket{") and selector in line:
+                bound = re.search(r'le="([^"]+)"', line).group(1)
+                upper = float("inf") if bound == "+Inf" else float(bound)
+                buckets[upper] = buckets.get(upper, 0) + float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def stage_percentiles(before, after):
+    """Per stage, (count, p50, p90, p99) of what it observed between two stage_buckets() readings. daprd's buckets
+    are coarse (…, 8, 10, 13, 16, 20, 25, 30, 40, 50, 65, 80, 100 ms, …): a percentile is the bucket's upper bound."""
+    result = {}
+    for stage, buckets in after.items():
+        counts = sorted((upper, count - before.get(stage, {}).get(upper, 0)) for upper, count in buckets.items())
+        total = counts[-1][1] if counts else 0
+        result[stage] = (int(total), *(next(upper for upper, count in counts if count >= q * total) if total else None
+                                       for q in (0.5, 0.9, 0.99)))
+    return result
+
+
 def reset_latency():
     """Start a phase from a drained system, so that it counts only its own events."""
     wait_drained()
@@ -450,13 +492,16 @@ def saturation_pairs(stack, pids, duration, token, count):
 
 def facade_phase(stack, pids, duration, rate=0):
     """One measured phase of load on the facade, from a drained system: wrk's figures, every process's resources,
-    then, once drained, the fan-out latency and the bulk deliveries of this phase's events."""
+    then, once drained, the fan-out latency, the bulk deliveries of this phase's events and the latencies of the
+    stages the events passed through inside the daprds."""
     reset_latency()
     mark = stack.mark()
+    stages = stage_buckets()
     sampler = Sampler(pids)
     run = wrk(FACADE, duration, rate=rate, connections=paced_connections(rate) if rate else CONNECTIONS)
     run["resources"] = sampler.stop()
     run["drain_s"] = wait_drained()
+    run["stages"] = stage_percentiles(stages, stage_buckets())
     run["fanout"] = {app: fanout_latency(app) for app in SUBSCRIBERS}
     run["deliveries"] = stack.deliveries(mark)
     return run
@@ -547,6 +592,13 @@ def main():
         for app in SUBSCRIBERS:
             f, b = run["fanout"][app], run["deliveries"][app]
             report.append(f"| {name} | {app} | {f['count']} | {f['p50Ms']:.1f} | {f['p90Ms']:.1f} | {f['p99Ms']:.1f} | {f['maxMs']:.1f} | {lost(run)[app]} | {run['drain_s']:.1f} | {b['calls']} | {b['mean']:.1f} |")
+
+    report += ["", "## Where the fan-out time goes: each stage's latency inside the daprds (ms, daprd's own histograms)", "",
+               "Each stage's percentiles alone, at the resolution of daprd's buckets; the fan-out above is acceptance → effect.", "",
+               "| load | stage | observations | p50 | p90 | p99 |", "| --- | --- | --- | --- | --- | --- |"]
+    for name, run in [("saturation", saturation)] + [(f"{r}/s", fixed[r]) for r in fixed]:
+        for stage, (count, *quantiles) in run["stages"].items():
+            report.append(f"| {name} | {stage} | {count} | " + " | ".join("–" if q is None else f"{q:g}" for q in quantiles) + " |")
 
     report += ["", "## Processes: CPU (% of one core) and resident memory (MiB)", "",
                "| process | start-up to ready (s) | at rest CPU | at rest RSS | direct publish CPU | saturation CPU | saturation peak RSS | 1000/s CPU | 1000/s peak RSS |",
