@@ -466,6 +466,15 @@ def warm_up(pids, limit_s):
             return elapsed, share
 
 
+def warm_paced(rate):
+    """WARM_STEP_S s at the paced rate, discarded, then drained: hundreds of paced connections are a shape of load the
+    saturation warm-up (32 connections) does not compile for. Without it the facade's JIT compiled through the
+    1000/s phase (0.9-1.6 s of compiler CPU in it), and the first 1000/s phase after a saturation warm-up had the
+    worst p99 of three in every stack (BENCHMARKS.md, round 16)."""
+    wrk(FACADE, WARM_STEP_S, rate=rate, connections=paced_connections(rate))
+    wait_drained()
+
+
 def direct_phase(pids, duration, token):
     """The ceiling: the same load tool publishing straight to the facade's daprd, then drained."""
     wait_drained()
@@ -554,6 +563,7 @@ def main():
         fixed = {}
         for rate in (100, 1000):
             print(f"bench: facade at {rate} events/s", file=sys.stderr)
+            warm_paced(rate)
             fixed[rate] = facade_phase(stack, pids, d, rate)
     finally:
         stack.stop()
