@@ -635,8 +635,9 @@ def main():
 
     report += ["", f"## Garbage collection during each {d} s phase (collections / total pause ms / longest pause ms)",
                "", "| phase | " + " | ".join(APP_JVMS) + " |", "| --- |" + " --- |" * len(APP_JVMS)]
-    for name, run in [("wrk → daprd HTTP publish", direct), ("facade at saturation", saturation),
-                      ("facade paced at 100/s", fixed[100]), ("facade paced at 1000/s", fixed[1000])]:
+    phases = [("wrk → daprd HTTP publish", direct), ("facade at saturation", saturation),
+              ("facade paced at 100/s", fixed[100]), ("facade paced at 1000/s", fixed[1000])]
+    for name, run in phases:
         cells = [run["resources"][jvm]["gc"] for jvm in APP_JVMS]
         report.append(f"| {name} | " + " | ".join("–" if c is None else f"{c[0]} / {c[1]:.0f} / {c[2]:.1f}"
                                                    for c in cells) + " |")
@@ -644,8 +645,7 @@ def main():
     report += ["", f"## JIT compilers during each {d} s phase (s of compiler threads' CPU / s of wall time"
                    " that compilations took, HotSpot's java.ci.totalTime)", "",
                "| phase | " + " | ".join(APP_JVMS) + " |", "| --- |" + " --- |" * len(APP_JVMS)]
-    for name, run in [("wrk → daprd HTTP publish", direct), ("facade at saturation", saturation),
-                      ("facade paced at 100/s", fixed[100]), ("facade paced at 1000/s", fixed[1000])]:
+    for name, run in phases:
         cells = [run["resources"][jvm]["jit"] for jvm in APP_JVMS]
         report.append(f"| {name} | " + " | ".join(" / ".join("–" if v is None else f"{v:.1f}" for v in c)
                                                    for c in cells) + " |")

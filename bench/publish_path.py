@@ -18,14 +18,14 @@ import urllib.request
 
 import bench
 
-FACADE_DAPRD_METRICS = "http://127.0.0.1:9090/metrics"  # dapr.yaml: the facade's metricsPort
 BULK_METHOD = "/dapr.proto.runtime.v1.Dapr/BulkPublishEventAlpha1"
 WATCHED = ("api-facade (JVM)", "api-facade (daprd)", "redis-server", "local runner (JVM)")
 
 
 def bulk_calls():
     """Bulk publishes the facade's daprd has completed so far, whatever their outcome."""
-    text = urllib.request.urlopen(FACADE_DAPRD_METRICS, timeout=5).read().decode()
+    port = bench.DAPRD_METRICS["api-facade"]
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                if line.startswith("dapr_grpc_io_server_completed_rpcs") and BULK_METHOD in line)
 

@@ -35,13 +35,13 @@ import reactor.core.publisher.Mono;
  * argument-resolver cache, invoked the method reflectively and looked up a JSON encoder for the answer. Net of what
  * routing costs, that was a sixth of the facade's allocation per request, and so of its young collections, which
  * were half of its latency tail at 1000 requests/s (BENCHMARKS.md, round 16). What the annotations gave is kept
- * here by hand:
- * 405 with {@code Allow} for other methods, OPTIONS, and a 406 for a client that cannot take our JSON answer.
+ * here by hand: 405 with {@code Allow} for other methods, OPTIONS, and a 406 for a client that cannot take our JSON
+ * answer.
  */
 @Configuration(proxyBeanMethods = false)
 class FollowersEndpoint {
 
-  static final String PATH = "/followers";
+  private static final String PATH = "/followers";
   private static final List<MediaType> PRODUCES = List.of(MediaType.APPLICATION_JSON);
 
   private final FollowRequestReader reader;
