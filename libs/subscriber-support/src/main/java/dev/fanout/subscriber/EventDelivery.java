@@ -122,7 +122,7 @@ class EventDelivery {
   /** The handler's outcome for one claimed event; releases the claim unless the effect happened. */
   private Mono<DeliveryStatus> handle(ReceivedEvent event, String token) {
     return claims.whileWorking(event.id(), token, handler.handle(event))
-        .doOnSuccess(done -> latency.record(event.data().followedAt()))
+        .doOnSuccess(done -> latency.handled(event.data().followedAt()))
         .thenReturn(DeliveryStatus.SUCCESS)
         .onErrorResume(PermanentDeliveryFailure.class, failure -> {
           log.warn("followerAdded id={} trace={} DROP: {}", event.id(), event.traceId(), failure.getMessage());

@@ -12,30 +12,52 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 /**
  * How long events take from the facade's acceptance ({@code followedAt}, stamped by the facade) to this service's
- * effect, as exact percentiles: {@code GET /actuator/fanoutlatency} answers for the interval since the previous
- * call, so that a benchmark reads one phase at a time. Same machine, same clock: no skew locally; across hosts it
- * includes their clock offset.
+ * effect, as exact percentiles, and how much of that passed before the delivery carrying them reached the app (its
+ * {@code receipt}): what is left is the app's own handling. {@code GET /actuator/fanoutlatency} answers for the
+ * interval since the previous call, so that a benchmark reads one phase at a time. Same machine, same clock: no skew
+ * locally; across hosts it includes their clock offset.
  */
 @Endpoint(id = "fanoutlatency")
 class FanOutLatency {
 
-  private final Recorder recorder = new Recorder(3);
+  private final Recorder toEffect = new Recorder(3);
+  private final Recorder toReceipt = new Recorder(3);
   private final Clock clock;
 
   FanOutLatency(Clock clock) {
     this.clock = clock;
   }
 
-  void record(Instant acceptedAt) {
+  /** Now, by this service's clock: when a delivery arrived, for {@link #received}. */
+  Instant now() {
+    return clock.instant();
+  }
+
+  /** A delivery that arrived at {@code receivedAt} carried an event accepted at {@code acceptedAt}. */
+  void received(Instant acceptedAt, Instant receivedAt) {
+    record(toReceipt, acceptedAt, receivedAt);
+  }
+
+  /** The effect of an event accepted at {@code acceptedAt} has happened, just now. */
+  void handled(Instant acceptedAt) {
+    record(toEffect, acceptedAt, clock.instant());
+  }
+
+  private static void record(Recorder recorder, Instant acceptedAt, Instant at) {
     if (acceptedAt != null) {
-      long micros = Duration.between(acceptedAt, clock.instant()).toNanos() / 1_000;
-      recorder.recordValue(Math.max(0, micros));
+      recorder.recordValue(Math.max(0, Duration.between(acceptedAt, at).toNanos() / 1_000));
     }
   }
 
+  /** Acceptance → effect at the top level, acceptance → receipt under {@code receipt}. */
   @ReadOperation
   Map<String, Object> sinceLastRead() {
-    Histogram interval = recorder.getIntervalHistogram();
+    Map<String, Object> answer = percentiles(toEffect.getIntervalHistogram());
+    answer.put("receipt", percentiles(toReceipt.getIntervalHistogram()));
+    return answer;
+  }
+
+  private static Map<String, Object> percentiles(Histogram interval) {
     var answer = new LinkedHashMap<String, Object>();
     answer.put("count", interval.getTotalCount());
     for (double percentile : new double[] {50, 90, 99, 99.9}) {

@@ -12,6 +12,7 @@ import io.dapr.client.domain.BulkSubscribeAppResponseEntry;
 import io.dapr.client.domain.BulkSubscribeAppResponseStatus;
 import io.dapr.client.domain.CloudEvent;
 import io.dapr.springboot.annotations.BulkSubscribe;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,12 +53,15 @@ class FollowerAddedSubscription {
 
   private final EventDelivery delivery;
   private final SubscriptionMetrics metrics;
+  private final FanOutLatency latency;
   private final ObjectMapper json;
   private final JavaType cloudEventType;
 
-  FollowerAddedSubscription(EventDelivery delivery, SubscriptionMetrics metrics, ObjectMapper json) {
+  FollowerAddedSubscription(EventDelivery delivery, SubscriptionMetrics metrics, FanOutLatency latency,
+      ObjectMapper json) {
     this.delivery = delivery;
     this.metrics = metrics;
+    this.latency = latency;
     this.json = json;
     this.cloudEventType = json.getTypeFactory().constructParametricType(CloudEvent.class, FollowerAdded.class);
   }
@@ -73,6 +77,7 @@ class FollowerAddedSubscription {
   @BulkSubscribe(maxMessagesCount = MAX_BATCH, maxAwaitDurationMs = MAX_AWAIT_MS)
   @PostMapping("/" + FollowerAdded.TOPIC)
   Mono<BulkSubscribeAppResponse> onFollowerAdded(@RequestBody BulkDelivery batch, ServerWebExchange exchange) {
+    Instant receivedAt = latency.now();
     List<BulkDelivery.Entry> entries = batch.entries() == null ? List.of() : batch.entries();
     AccessLogFilter.note(exchange, "entries=" + entries.size());
     var statuses = new LinkedHashMap<String, BulkSubscribeAppResponseStatus>();
@@ -86,6 +91,7 @@ class FollowerAddedSubscription {
       }
       log.info("followerAdded id={} trace={} follower={} user={}",
           event.id(), event.traceId(), event.data().followerId(), event.data().userId());
+      latency.received(event.data().followedAt(), receivedAt);
       events.putIfAbsent(event.id(), event);
       entriesOfEvent.computeIfAbsent(event.id(), id -> new ArrayList<>()).add(entry.entryId());
       statuses.put(entry.entryId(), null); // keeps daprd's order in the answer

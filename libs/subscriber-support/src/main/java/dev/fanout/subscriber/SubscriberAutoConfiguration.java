@@ -54,8 +54,8 @@ public class SubscriberAutoConfiguration {
 
   @Bean
   FollowerAddedSubscription followerAddedSubscription(EventDelivery delivery, SubscriptionMetrics metrics,
-      ObjectMapper json) {
-    return new FollowerAddedSubscription(delivery, metrics, json);
+      FanOutLatency latency, ObjectMapper json) {
+    return new FollowerAddedSubscription(delivery, metrics, latency, json);
   }
 
   @Bean

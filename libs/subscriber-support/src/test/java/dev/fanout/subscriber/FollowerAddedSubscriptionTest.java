@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fanout.platform.event.FollowerAdded;
 import java.time.Instant;
+import java.util.Map;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -35,6 +37,9 @@ class FollowerAddedSubscriptionTest {
 
   @Autowired
   InMemoryStateStore stateStore;
+
+  @Autowired
+  FanOutLatency latency;
 
   @BeforeEach
   void reset() {
@@ -118,6 +123,17 @@ class FollowerAddedSubscriptionTest {
     deliver(event, event).answers("SUCCESS", "SUCCESS");
 
     assertThat(handler.received()).extracting(ReceivedEvent::id).containsExactly("evt-twice");
+  }
+
+  @Test
+  void recordsWhenEachEventOfADeliveryArrivedAndWhenItsEffectHappened() {
+    latency.sinceLastRead(); // the interval starts here: the context is shared with the other tests
+
+    deliver(cloudEvent("evt-r1", ALICE_BY_BOB), cloudEvent("evt-r2", ALICE_BY_BOB)).answers("SUCCESS", "SUCCESS");
+
+    Map<String, Object> read = latency.sinceLastRead();
+    assertThat(read).containsEntry("count", 2L);
+    assertThat(read.get("receipt")).asInstanceOf(InstanceOfAssertFactories.MAP).containsEntry("count", 2L);
   }
 
   @Test
