@@ -22,7 +22,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class E2eStack implements BeforeAllCallback {
 
-  static final int PORT_OFFSET = 10_000;
+  /**
+   * Puts every port of the stack outside Linux's default range of ephemeral ports (32768–60999): with 10 000,
+   * daprd's gRPC ports (50001… + offset) fell inside it, and once some outgoing connection on the machine held
+   * 60002 when email's daprd came to bind it ("address already in use" five times in a row, every test failed).
+   */
+  static final int PORT_OFFSET = 11_000;
   static final int EMAIL_REPLICAS = 3;
   static final String FACADE = "api-facade";
   static final String EMAIL = "email-notification-service";
