@@ -635,10 +635,11 @@ def main():
         report.append(f"| {i} | {' then '.join(p['order'])} | {p['direct']['rps']:.0f} | {p['facade']['rps']:.0f} | "
                       f"{p['ratio']:.2f} | {p['facade']['errors']} | {lost_here} |")
 
+    loads = [("saturation", saturation)] + [(f"{r}/s", fixed[r]) for r in fixed]  # the phases through the facade
     report += ["", "## Fan-out latency: facade acceptance → subscriber effect (ms)", "",
                "| load | subscriber | events | p50 | p90 | p99 | max | lost | drain after load (s) | deliveries | events per delivery |",
                "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for name, run in [("saturation", saturation)] + [(f"{r}/s", fixed[r]) for r in fixed]:
+    for name, run in loads:
         for app in SUBSCRIBERS:
             f, b = run["fanout"][app], run["deliveries"][app]
             report.append(f"| {name} | {app} | {f['count']} | {f['p50Ms']:.1f} | {f['p90Ms']:.1f} | {f['p99Ms']:.1f} | {f['maxMs']:.1f} | {lost(run)[app]} | {run['drain_s']:.1f} | {b['calls']} | {b['mean']:.1f} |")
@@ -647,7 +648,7 @@ def main():
                "", "In the broker: the stream entry's id (Redis's clock, to the ms, when the facade's daprd added it). "
                "At an app: when the delivery carrying the event arrived (the subscriber's own record). Effect: as above.",
                "", "| load | point | events | p50 | p90 | p99 |", "| --- | --- | --- | --- | --- | --- |"]
-    for name, run in [("saturation", saturation)] + [(f"{r}/s", fixed[r]) for r in fixed]:
+    for name, run in loads:
         broker = run["broker"]
         report.append(f"| {name} | in the broker | {len(broker)} | " +
                       " | ".join("–" if not broker else f"{percentile(broker, q):.1f}" for q in (0.5, 0.9, 0.99)) + " |")
@@ -659,7 +660,7 @@ def main():
     report += ["", "## Where the fan-out time goes: each stage's latency inside the daprds (ms, daprd's own histograms)", "",
                "Each stage's percentiles alone, at the resolution of daprd's buckets; the fan-out above is acceptance → effect.", "",
                "| load | stage | observations | p50 | p90 | p99 |", "| --- | --- | --- | --- | --- | --- |"]
-    for name, run in [("saturation", saturation)] + [(f"{r}/s", fixed[r]) for r in fixed]:
+    for name, run in loads:
         for stage, (count, *quantiles) in run["stages"].items():
             report.append(f"| {name} | {stage} | {count} | " + " | ".join("–" if q is None else f"{q:g}" for q in quantiles) + " |")
 
