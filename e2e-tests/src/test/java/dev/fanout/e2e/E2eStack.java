@@ -23,9 +23,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class E2eStack implements BeforeAllCallback {
 
   /**
-   * Puts every port of the stack outside Linux's default range of ephemeral ports (32768–60999): with 10 000,
-   * daprd's gRPC ports (50001… + offset) fell inside it, and once some outgoing connection on the machine held
-   * 60002 when email's daprd came to bind it ("address already in use" five times in a row, every test failed).
+   * Keeps every port of the stack outside Linux's default range of ephemeral ports (32768–60999), as dapr.yaml's
+   * own are (TopologyTest): daprd's gRPC ports once fell inside it (50001… + 10 000), and some outgoing connection
+   * on the machine held 60002 when email's daprd came to bind it ("address already in use" five times in a row,
+   * every test failed).
    */
   static final int PORT_OFFSET = 11_000;
   static final int EMAIL_REPLICAS = 3;

@@ -48,7 +48,15 @@ record Topology(Path root, Path resourcesPath, Path configFile, Map<String, Stri
   }
 
   HostPort placement() {
-    return HostPort.parse(commonEnv.getOrDefault("DAPR_PLACEMENT_ADDRESS", "127.0.0.1:50005"));
+    return HostPort.parse(commonEnv.getOrDefault("DAPR_PLACEMENT_ADDRESS", "127.0.0.1:20005"));
+  }
+
+  /** Every port the first replicas, Redis and placement listen on, before any offset. */
+  List<Integer> ports() {
+    var ports = new ArrayList<Integer>(List.of(redis().port(), placement().port()));
+    apps.forEach(app -> ports.addAll(List.of(app.appPort(), app.daprHttpPort(), app.daprGrpcPort(),
+        app.daprInternalGrpcPort(), app.metricsPort())));
+    return ports;
   }
 
   record HostPort(String host, int port) {
@@ -74,8 +82,8 @@ record Topology(Path root, Path resourcesPath, Path configFile, Map<String, Stri
     int channelPort = integer(app.get("appPort"), 0);
     int appPort = Integer.parseInt(env.getOrDefault("APP_PORT", String.valueOf(channelPort)));
     return new AppSpec(appId, dir, dir.resolve(jarOf(appId, app.get("command"))), appPort, channelPort,
-        integer(app.get("daprHTTPPort"), 3500), integer(app.get("daprGRPCPort"), 50001),
-        integer(app.get("daprInternalGRPCPort"), 50002), integer(app.get("metricsPort"), 9090), env);
+        integer(app.get("daprHTTPPort"), 3500), integer(app.get("daprGRPCPort"), 20001),
+        integer(app.get("daprInternalGRPCPort"), 20011), integer(app.get("metricsPort"), 9090), env);
   }
 
   /** The command is {@code java -jar <jar>} for the CLI; the runner starts the jar through the entrypoint. */

@@ -27,7 +27,25 @@ class TopologyTest {
   @Test
   void findsRedisAndPlacementInTheCommonEnvironment() {
     assertThat(topology.redis()).hasToString("127.0.0.1:6380");
-    assertThat(topology.placement()).hasToString("127.0.0.1:50005");
+    assertThat(topology.placement()).hasToString("127.0.0.1:20005");
     assertThat(topology.resourcesPath()).endsWith(Path.of("components"));
+  }
+
+  /**
+   * Linux hands out 32768–60999 to outgoing connections; a listening port in that range can be held by one when
+   * its process comes to bind it (the end-to-end stack lost every test to that once). The end-to-end tests shift
+   * every port by E2eStack.PORT_OFFSET, so they must stay outside it shifted too.
+   */
+  @Test
+  void listensOnNoPortTheKernelMayHaveGivenToAnOutgoingConnection() {
+    int e2eOffset = 11_000;
+    assertThat(topology.ports()).hasSize(2 + 5 * 3);
+    assertThat(topology.ports()).filteredOn(port -> ephemeral(port)).as("ports in the ephemeral range").isEmpty();
+    assertThat(topology.ports()).filteredOn(port -> ephemeral(port + e2eOffset))
+        .as("ports in the ephemeral range once shifted for the end-to-end tests").isEmpty();
+  }
+
+  private static boolean ephemeral(int port) {
+    return port >= 32768 && port <= 60999;
   }
 }
