@@ -437,12 +437,15 @@ def broker_delays(after_id):
     delays = []
     for entry_id, fields in json.loads(redis_cli("--json", "XRANGE", "followerAdded", start, "+") or "[]"):
         values = dict(zip(fields[::2], fields[1::2]))
-        accepted = json.loads(values["data"])["data"]["followedAt"]
-        # Python 3.11 reads at most microseconds: cut the facade's nanoseconds.
-        seconds, _, fraction = accepted.rstrip("Z").partition(".")
-        stamp = datetime.datetime.fromisoformat(f"{seconds}.{fraction[:6] or '0'}+00:00").timestamp()
-        delays.append(int(entry_id.split("-")[0]) - stamp * 1000)
+        delays.append(int(entry_id.split("-")[0]) - accepted_ms(json.loads(values["data"])["data"]["followedAt"]))
     return delays
+
+
+def accepted_ms(followed_at):
+    """An event's followedAt (the facade's acceptance, ISO-8601 in UTC to the ns) in epoch ms."""
+    # Python 3.11 reads at most microseconds: cut the facade's nanoseconds.
+    seconds, _, fraction = followed_at.rstrip("Z").partition(".")
+    return datetime.datetime.fromisoformat(f"{seconds}.{fraction[:6] or '0'}+00:00").timestamp() * 1000
 
 
 def percentile(values, q):
