@@ -107,6 +107,21 @@ def hop(delays):
     return [None if not delays else round(bench.percentile(delays, q), 1) for q in (0.5, 0.99)]
 
 
+def table(results):
+    """The phases as a Markdown table, as BENCHMARKS.md shows them."""
+    names = [app.split("-")[0] for app in bench.SUBSCRIBERS]
+    rows = ["| stack | phase | rate reached | machine CPU | acceptance → broker p50 / p99 | "
+            + " | ".join(f"broker → {name} p50 / p99 | acceptance → {name} p50 / p99" for name in names) + " |",
+            "| --- " * (5 + 2 * len(names)) + "|"]
+    for r in results:
+        cells = [r["stack"], r["phase"], f'{r["rps"]}/s', f'{r["machine_cpu_pct"]} %',
+                 "{} / {}".format(*r["to_broker_ms"])]
+        for app in bench.SUBSCRIBERS:
+            cells += ["{} / {}".format(*r[app]["broker_to_app_ms"]), "{} / {}".format(*r[app]["acceptance_to_app_ms"])]
+        rows.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(rows)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=bench.ROOT, help="the checkout whose stack runs")
@@ -128,15 +143,8 @@ def main():
                               **phase(stack, args.rate, args.seconds)}
                     print(json.dumps(result), flush=True)
                     results.append(result)
-    print(f"\n| stack | phase | rate reached | machine CPU | acceptance → broker p50 / p99 | "
-          + " | ".join(f"broker → {app.split('-')[0]} p50 / p99 | acceptance → {app.split('-')[0]} p50 / p99"
-                       for app in bench.SUBSCRIBERS) + " |")
-    print("| --- " * (4 + 1 + 2 * len(bench.SUBSCRIBERS)) + "|")
-    for r in results:
-        cells = [r["stack"], r["phase"], f'{r["rps"]}/s', f'{r["machine_cpu_pct"]} %', "{} / {}".format(*r["to_broker_ms"])]
-        for app in bench.SUBSCRIBERS:
-            cells += ["{} / {}".format(*r[app]["broker_to_app_ms"]), "{} / {}".format(*r[app]["acceptance_to_app_ms"])]
-        print("| " + " | ".join(str(c) for c in cells) + " |")
+    print()
+    print(table(results))
 
 
 if __name__ == "__main__":

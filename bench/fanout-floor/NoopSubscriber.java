@@ -19,7 +19,9 @@ import java.util.regex.Pattern;
  */
 public final class NoopSubscriber {
 
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+  /** The real subscribers' log time: the machine's local time of day, to the ms. */
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
   private static final Pattern ENTRY_ID = Pattern.compile("\"entryId\":\"([^\"]+)\"");
   private static final Pattern EVENT_ID = Pattern.compile("\"id\":\"([^\"]+)\"");
   private static final String SUBSCRIPTION = "[{\"pubsubName\":\"pubsub\",\"topic\":\"followerAdded\","

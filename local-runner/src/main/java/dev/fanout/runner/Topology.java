@@ -51,7 +51,10 @@ record Topology(Path root, Path resourcesPath, Path configFile, Map<String, Stri
     return HostPort.parse(commonEnv.getOrDefault("DAPR_PLACEMENT_ADDRESS", "127.0.0.1:20005"));
   }
 
-  /** Every port the first replicas, Redis and placement listen on, before any offset. */
+  /**
+   * Every port dapr.yaml names, before any offset: those of each service's first replica, Redis's and placement's
+   * (whose health and metrics ports the runner puts 1000 and 1001 above it).
+   */
   List<Integer> ports() {
     var ports = new ArrayList<Integer>(List.of(redis().port(), placement().port()));
     apps.forEach(app -> ports.addAll(List.of(app.appPort(), app.daprHttpPort(), app.daprGrpcPort(),
