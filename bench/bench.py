@@ -430,15 +430,21 @@ def last_stream_id():
     return newest[0][0] if newest else "-"
 
 
-def broker_delays(after_id):
-    """For each event added to the stream after that entry, acceptance → broker in ms: from the facade's stamp
-    (followedAt, in the event) to the entry's id, which is Redis's clock in ms when daprd added it (XADD)."""
+def stream_entries(after_id):
+    """Each event added to the stream after that entry: its id → (acceptance, arrival in the broker), epoch ms. The
+    acceptance is the facade's stamp (followedAt, in the event), the arrival the entry's id, which is Redis's clock
+    in ms when daprd added it (XADD)."""
     start = "-" if after_id == "-" else "(" + after_id
-    delays = []
+    entries = {}
     for entry_id, fields in json.loads(redis_cli("--json", "XRANGE", "followerAdded", start, "+") or "[]"):
-        values = dict(zip(fields[::2], fields[1::2]))
-        delays.append(int(entry_id.split("-")[0]) - accepted_ms(json.loads(values["data"])["data"]["followedAt"]))
-    return delays
+        event = json.loads(dict(zip(fields[::2], fields[1::2]))["data"])
+        entries[event["id"]] = (accepted_ms(event["data"]["followedAt"]), int(entry_id.split("-")[0]))
+    return entries
+
+
+def broker_delays(after_id):
+    """For each event added to the stream after that entry, acceptance → broker in ms."""
+    return [broker - accepted for accepted, broker in stream_entries(after_id).values()]
 
 
 def accepted_ms(followed_at):

@@ -53,16 +53,6 @@ def floor_root(root):
     return shadow
 
 
-def stream_entries(after_id):
-    """Each event added after that entry: its id → (acceptance, arrival in the broker), epoch ms."""
-    start = "-" if after_id == "-" else "(" + after_id
-    entries = {}
-    for entry_id, fields in json.loads(bench.redis_cli("--json", "XRANGE", "followerAdded", start, "+") or "[]"):
-        event = json.loads(dict(zip(fields[::2], fields[1::2]))["data"])
-        entries[event["id"]] = (bench.accepted_ms(event["data"]["followedAt"]), int(entry_id.split("-")[0]))
-    return entries
-
-
 def arrivals(lines, entries):
     """Per subscriber, each event's arrival in epoch ms, from its log lines: the time of day is placed on the day
     of the event's arrival in the broker, so that a phase across midnight reads right."""
@@ -92,7 +82,7 @@ def phase(stack, rate, seconds):
     run = bench.wrk(bench.FACADE, seconds, rate=rate, connections=bench.paced_connections(rate))
     after = machine_busy()
     bench.wait_drained()
-    entries = stream_entries(newest)
+    entries = bench.stream_entries(newest)
     result = {"rps": round(run["rps"]), "errors": run["errors"], "events": len(entries),
               "machine_cpu_pct": round(200 * (after[0] - before[0]) / (after[1] - before[1])),
               "to_broker_ms": hop([broker - accepted for accepted, broker in entries.values()])}
