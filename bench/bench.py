@@ -7,6 +7,8 @@
   * fan-out latency from the facade's acceptance to each subscriber's effect (the subscribers' own timestamps,
     GET /actuator/fanoutlatency), and how many bulk deliveries each subscriber took to handle them (their access
     lines), which is what their CPU per event depends on;
+  * the fan-out's floor at 1000/s, the ceiling's counterpart for latency: after the product's stack, the same stack
+    with subscribers that do nothing (floor_phase), each event's arrival timed the same way in both;
   * CPU and resident memory of each app JVM and each daprd, at rest and under load; each app's start-up time;
   * each app JVM's garbage collections during each phase: how many, their total and their longest pause;
   * errors and lost events.
@@ -24,6 +26,7 @@ import os
 import platform
 import pwd
 import re
+import shutil
 import signal
 import statistics
 import struct
@@ -53,9 +56,11 @@ def paced_connections(rate):
 
 
 class Stack:
-    """The runner in the background, its output kept for the start-up times."""
+    """The runner in the background, its output kept for the start-up times; the stack of root's build (ROOT's by
+    default)."""
 
-    def __init__(self, java_opts):
+    def __init__(self, java_opts, root=None):
+        root = root or ROOT
         self.lines = []
         self.ready = threading.Event()
         env = dict(os.environ)
@@ -64,9 +69,9 @@ class Stack:
         run_dir = ROOT / "bench/results/run"
         subprocess.run(["rm", "-rf", str(run_dir)], check=True)  # a fresh broker: every run starts from the same state
         self.process = subprocess.Popen(
-            ["java", f"-Dfanout.root={ROOT}", "-jar", str(ROOT / "local-runner/target/local-runner-exec.jar"),
+            ["java", f"-Dfanout.root={root}", "-jar", str(root / "local-runner/target/local-runner-exec.jar"),
              "--run-dir", str(run_dir)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         self.started = time.monotonic()
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -338,10 +343,11 @@ def harness_arguments(rounds):
 
 
 @contextlib.contextmanager
-def warm_stack(java_opts, warmup_s):
-    """The stack of ROOT's build, saturated for warmup_s s and drained: where the one-question harnesses
-    (bench/drain.py, bench/publish_path.py) start. Yields the runner and the pids by name (processes())."""
-    stack = Stack(java_opts)
+def warm_stack(java_opts, warmup_s, root=None):
+    """The stack of root's build (ROOT's by default), saturated for warmup_s s and drained: where the one-question
+    harnesses (bench/drain.py, bench/publish_path.py, bench/fanout_floor.py) start. Yields the runner and the pids
+    by name (processes())."""
+    stack = Stack(java_opts, root)
     stack.wait_ready()
     try:
         pids = processes(stack.process.pid)
@@ -442,9 +448,100 @@ def stream_entries(after_id):
     return entries
 
 
-def broker_delays(after_id):
-    """For each event added to the stream after that entry, acceptance → broker in ms."""
-    return [broker - accepted for accepted, broker in stream_entries(after_id).values()]
+# "email-notification-service-1  | 21:24:03.512 INFO  … followerAdded id=<event id> trace=…" (the runner's prefix)
+ARRIVAL = re.compile(r"(\S+)-\d+\s+\|\s+(\d\d):(\d\d):(\d\d)\.(\d\d\d) INFO .*followerAdded id=(\S+) ")
+
+
+def arrivals(lines, entries):
+    """Per subscriber, each event's arrival in epoch ms, from its log lines: the time of day is placed on the day
+    of the event's arrival in the broker, so that a phase across midnight reads right."""
+    found = {app: {} for app in SUBSCRIBERS}
+    for line in lines:
+        m = ARRIVAL.match(line)
+        if not m or m.group(1) not in found or m.group(6) not in entries:
+            continue
+        broker = datetime.datetime.fromtimestamp(entries[m.group(6)][1] / 1000)
+        h, mi, s, ms = map(int, m.group(2, 3, 4, 5))
+        at = broker.replace(hour=h, minute=mi, second=s, microsecond=ms * 1000)
+        if (at - broker).total_seconds() < -12 * 3600:
+            at += datetime.timedelta(days=1)
+        found[m.group(1)].setdefault(m.group(6), at.timestamp() * 1000)
+    return found
+
+
+def event_hops(stack, mark, newest):
+    """Each event of a phase (those added to the stream after the entry newest, their log lines after the mark), in
+    ms: acceptance → broker, and per subscriber acceptance → arrival and broker → arrival."""
+    entries = stream_entries(newest)
+    found = arrivals(stack.lines[mark:], entries)
+    return {"events": len(entries), "to_broker": [broker - accepted for accepted, broker in entries.values()],
+            "to_app": {app: [at - entries[event][0] for event, at in got.items()] for app, got in found.items()},
+            "broker_to_app": {app: [at - entries[event][1] for event, at in got.items()] for app, got in found.items()}}
+
+
+def machine_busy():
+    """(busy, total) clock ticks of the whole machine so far: the load tool and everything else count too."""
+    ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+
+
+def machine_cpu_pct(before):
+    """The whole machine's CPU since the reading before, in % of one core (200 % is both cores busy)."""
+    after = machine_busy()
+    return 100 * os.cpu_count() * (after[0] - before[0]) / (after[1] - before[1])
+
+
+NOOP_SUBSCRIBER = Path(__file__).resolve().parent / "fanout-floor/NoopSubscriber.java"
+
+
+def floor_root(root):
+    """A checkout whose subscriber jars are the fan-out floor's (NOOP_SUBSCRIBER): every entry of root linked, the
+    subscribers' directories holding the floor's jar under their own jar names (the runner starts what dapr.yaml
+    names)."""
+    work = root / "bench/results/fanout-floor"
+    shutil.rmtree(work, ignore_errors=True)
+    classes = work / "classes"
+    subprocess.run(["javac", "-d", str(classes), str(NOOP_SUBSCRIBER)], check=True)
+    jar = work / "noop-subscriber.jar"
+    subprocess.run(["jar", "--create", "--file", str(jar), "--main-class", "NoopSubscriber", "-C", str(classes), "."],
+                   check=True)
+    shadow = work / "root"
+    shadow.mkdir()
+    for entry in root.iterdir():
+        if entry.name not in SUBSCRIBERS:
+            (shadow / entry.name).symlink_to(entry)
+    for app in SUBSCRIBERS:
+        (shadow / app / "target").mkdir(parents=True)
+        (shadow / app / "target" / f"{app}.jar").symlink_to(jar)
+    return shadow
+
+
+def arrival_phase(stack, rate, seconds):
+    """One paced phase from a drained system, timed event by event (event_hops), with the whole machine's CPU: the
+    measure of the fan-out that works for any subscriber, the floor's too."""
+    wait_drained()
+    mark, newest, before = stack.mark(), last_stream_id(), machine_busy()
+    run = wrk(FACADE, seconds, rate=rate, connections=paced_connections(rate))
+    run["machine_cpu_pct"] = machine_cpu_pct(before)
+    wait_drained()
+    run.update(event_hops(stack, mark, newest))
+    return run
+
+
+def floor_phase(java_opts, warmup_s, rate, seconds):
+    """The fan-out's floor (BENCHMARKS.md, round 18): the stack of ROOT's build with both subscribers replaced by
+    NOOP_SUBSCRIBER (the same bulk subscription, a log line per event on arrival, SUCCESS for every entry at once: no
+    records, no effect, no framework), warmed as the product's stack is, then one arrival_phase. No subscriber can
+    make the fan-out faster than this on the same machine."""
+    stack = Stack(java_opts, floor_root(ROOT))
+    stack.wait_ready()
+    try:
+        pids = processes(stack.process.pid)
+        warm_up(pids, warmup_s)
+        warm_paced(rate)
+        return arrival_phase(stack, rate, seconds)
+    finally:
+        stack.stop()
 
 
 def accepted_ms(followed_at):
@@ -488,6 +585,7 @@ def machine_facts():
 
 
 WARM_STEP_S = 10
+GOAL_RATE = 1000  # the fan-out goal's rate (BENCHMARKS.md): the floor is measured at it
 SETTLED_JIT_SHARE = 0.03
 
 
@@ -555,13 +653,15 @@ def facade_phase(stack, pids, duration, rate=0):
     newest = last_stream_id()
     stages = stage_buckets()
     sampler = Sampler(pids)
+    busy = machine_busy()
     run = wrk(FACADE, duration, rate=rate, connections=paced_connections(rate) if rate else CONNECTIONS)
     run["resources"] = sampler.stop()
+    run["machine_cpu_pct"] = machine_cpu_pct(busy)
     run["drain_s"] = wait_drained()
     run["stages"] = stage_percentiles(stages, stage_buckets())
     run["fanout"] = {app: fanout_latency(app) for app in SUBSCRIBERS}
     run["deliveries"] = stack.deliveries(mark)
-    run["broker"] = broker_delays(newest)
+    run.update(event_hops(stack, mark, newest))
     return run
 
 
@@ -610,12 +710,15 @@ def main():
         direct, saturation = median["direct"], median["facade"]
         under_load = saturation["resources"]
         fixed = {}
-        for rate in (100, 1000):
+        for rate in (100, GOAL_RATE):
             print(f"bench: facade at {rate} events/s", file=sys.stderr)
             warm_paced(rate)
             fixed[rate] = facade_phase(stack, pids, d, rate)
     finally:
         stack.stop()
+    print(f"bench: the fan-out's floor at {GOAL_RATE}/s: the same stack with subscribers that do nothing",
+          file=sys.stderr)
+    floor = floor_phase(args.java_opts, args.warmup, GOAL_RATE, d)
 
     def lost(run):
         # wrk does not count the responses still in flight when it stops (at most one per connection), but the
@@ -658,13 +761,40 @@ def main():
                "At an app: when the delivery carrying the event arrived (the subscriber's own record). Effect: as above.",
                "", "| load | point | events | p50 | p90 | p99 |", "| --- | --- | --- | --- | --- | --- |"]
     for name, run in loads:
-        broker = run["broker"]
+        broker = run["to_broker"]
         report.append(f"| {name} | in the broker | {len(broker)} | " +
                       " | ".join("–" if not broker else f"{percentile(broker, q):.1f}" for q in (0.5, 0.9, 0.99)) + " |")
         for app in SUBSCRIBERS:
             short = app.split("-")[0]
             for point, f in ((f"at {short}'s app", run["fanout"][app]["receipt"]), (f"{short}'s effect", run["fanout"][app])):
                 report.append(f"| {name} | {point} | {f['count']} | {f['p50Ms']:.1f} | {f['p90Ms']:.1f} | {f['p99Ms']:.1f} |")
+
+    product = fixed[GOAL_RATE]
+
+    def arrived(run, app):
+        times = run["to_app"][app]
+        return f"{percentile(times, 0.5):.1f} / {percentile(times, 0.99):.1f} ({len(times)})" if times else "– (0)"
+
+    report += ["", f"## The fan-out against its floor at {GOAL_RATE}/s (ms from the facade's acceptance)", "",
+               f"The floor: after this stack, the same one with both subscribers replaced by one that does nothing "
+               f"(bench/fanout-floor/NoopSubscriber.java: the same bulk subscription, a log line per event on arrival, "
+               f"SUCCESS at once), warmed the same way, one phase of {d} s. No subscriber can make the fan-out faster on "
+               f"this machine. Both stacks timed alike, event by event: the broker from the stream entry's id, the "
+               f"arrival from the subscriber's log line of the event (to the ms); the effect from the product's own "
+               f"record (above). Machine CPU: the whole machine, the load tool included (200 % = both cores).", "",
+               "| stack | rate reached | errors | machine CPU | events | in the broker p50 / p99 | " +
+               " | ".join(f"at {app.split('-')[0]}'s app p50 / p99 (events)" for app in SUBSCRIBERS) +
+               " | effect p99, " + " / ".join(app.split("-")[0] for app in SUBSCRIBERS) + " |",
+               "| --- " * (6 + len(SUBSCRIBERS)) + "| --- |"]
+    for name, run in (("the product", product), ("the floor", floor)):
+        effect = " / ".join(f"{run['fanout'][app]['p99Ms']:.1f}" for app in SUBSCRIBERS) if "fanout" in run else "–"
+        report.append(f"| {name} | {run['rps']:.0f}/s | {run['errors']} | {run['machine_cpu_pct']:.0f} % | "
+                      f"{run['events']} | {percentile(run['to_broker'], 0.5):.1f} / {percentile(run['to_broker'], 0.99):.1f} | "
+                      + " | ".join(arrived(run, app) for app in SUBSCRIBERS) + f" | {effect} |")
+    ratios_to_floor = ", ".join(
+        f"{app.split('-')[0]} **×{percentile(product['to_app'][app], 0.99) / percentile(floor['to_app'][app], 0.99):.2f}**"
+        if product["to_app"][app] and floor["to_app"][app] else f"{app.split('-')[0]} –" for app in SUBSCRIBERS)
+    report += ["", f"p99 of the arrival, the product against the floor: {ratios_to_floor}."]
 
     report += ["", "## Where the fan-out time goes: each stage's latency inside the daprds (ms, daprd's own histograms)", "",
                "Each stage's percentiles alone, at the resolution of daprd's buckets; the fan-out above is acceptance → effect.", "",
@@ -718,6 +848,7 @@ def main():
             [(f"pair {i} {what}", p[what]) for i, p in enumerate(pairs, 1) for what in p["order"]] + \
             [(f"facade {r}/s", fixed[r]) for r in fixed]:
         report += [f"{name}: `{run['command']}`", "", "```", run["raw"], "```", ""]
+    report += [f"the floor at {GOAL_RATE}/s: `{floor['command']}`", "", "```", floor["raw"], "```", ""]
     text = "\n".join(report)
     out = ROOT / "bench/results" / f"{datetime.datetime.now(datetime.timezone.utc):%Y%m%dT%H%M%SZ}.md"
     out.parent.mkdir(exist_ok=True)
