@@ -10,12 +10,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     expiry (a margin for clocks that disagree): 2 × claimTtl after its last renewal, which must stay shorter than
  *     the broker's processingTimeout (15 s, components/pubsub.yaml), so that the first redelivery takes over.
  * @param claimRenewal how often a working delivery renews its lease
- * @param doneTtl how long a handled event is remembered: longer than any redelivery could come (the broker
- *     redelivers within seconds; a restored backup might replay days)
+ * @param doneTtl how long a handled event is remembered (its claim a lease longer): longer than any copy of it can
+ *     come. Copies come from the facade's publish retries (seconds) and from entries a daprd did not acknowledge,
+ *     which the broker redelivers within processingTimeout + redeliverInterval while a replica of the service runs,
+ *     or once one starts again. The records cost Redis ~0.5 KB per event per service for as long as they live
+ *     (BENCHMARKS.md, round 19): 7 days, the earlier default, is ~600 GB at 1000 events/s, an hour ~3.5 GB.
  */
 @ConfigurationProperties("fanout.subscription")
 record SubscriptionProperties(
     @DefaultValue("6s") Duration claimTtl,
     @DefaultValue("2s") Duration claimRenewal,
-    @DefaultValue("7d") Duration doneTtl) {
+    @DefaultValue("1h") Duration doneTtl) {
 }

@@ -16,6 +16,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,10 +40,10 @@ public final class InMemoryStateStore implements AutoCloseable {
   private static final DefaultObjectSerializer SDK_ENCODING = new DefaultObjectSerializer();
 
   /**
-   * A stored value, whether it was ever written first-write-wins (daprd's Redis store keeps that flag per record)
-   * and its version, which daprd hands out as the ETag.
+   * A stored value, whether it was ever written first-write-wins (daprd's Redis store keeps that flag per record),
+   * its version, which daprd hands out as the ETag, and the TTL its last write asked for (none: null).
    */
-  private record Entry(ByteString value, boolean firstWrite, long version) {
+  private record Entry(ByteString value, boolean firstWrite, long version, Duration ttl) {
   }
 
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -83,7 +84,7 @@ public final class InMemoryStateStore implements AutoCloseable {
 
   /** A record written first-write-wins, as the subscribers write claims, its value encoded as the SDK does. */
   public void put(String key, String value) {
-    entries.put(key, new Entry(ByteString.copyFrom(sdkEncoded(value)), true, 1));
+    entries.put(key, new Entry(ByteString.copyFrom(sdkEncoded(value)), true, 1, null));
   }
 
   /** The value under the key as the SDK's client would read it; null when there is none. */
@@ -98,6 +99,12 @@ public final class InMemoryStateStore implements AutoCloseable {
 
   public boolean contains(String key) {
     return entries.containsKey(key);
+  }
+
+  /** How long the record under the key lives after its last write (daprd's {@code ttlInSeconds}); null for ever. */
+  public Duration ttlOf(String key) {
+    Entry entry = entries.get(key);
+    return entry == null ? null : entry.ttl();
   }
 
   public void clear() {
@@ -132,6 +139,8 @@ public final class InMemoryStateStore implements AutoCloseable {
         && !etag.isEmpty();
     boolean marksFirstWrite = !inTransaction
         && concurrency == CommonProtos.StateOptions.StateConcurrency.CONCURRENCY_FIRST_WRITE;
+    String ttlSeconds = item.getMetadataMap().get("ttlInSeconds");
+    Duration ttl = ttlSeconds == null ? null : Duration.ofSeconds(Long.parseLong(ttlSeconds));
     var accepted = new AtomicBoolean();
     entries.compute(item.getKey(), (key, existing) -> {
       boolean goesThrough = existing == null
@@ -140,8 +149,8 @@ public final class InMemoryStateStore implements AutoCloseable {
         return existing;
       }
       accepted.set(true);
-      return existing == null ? new Entry(item.getValue(), marksFirstWrite, 1)
-          : new Entry(item.getValue(), marksFirstWrite || existing.firstWrite(), existing.version() + 1);
+      return existing == null ? new Entry(item.getValue(), marksFirstWrite, 1, ttl)
+          : new Entry(item.getValue(), marksFirstWrite || existing.firstWrite(), existing.version() + 1, ttl);
     });
     return accepted.get();
   }
