@@ -40,7 +40,7 @@ def main():
                 backlog = bench.wrk(bench.DAPRD_PUBLISH, args.backlog, body="data", token=token)
                 time.sleep(1)  # the facade's daprd and Redis settle before counting starts
                 mark = stack.mark()
-                before = {name: bench.cpu_ticks(pid) for name, pid in pids.items()}
+                before = {name: bench.process_ticks(name, pid) for name, pid in pids.items()}
                 start = time.monotonic()
             if bench.wait_drained(600) is None:
                 raise SystemExit("drain: the backlog was not drained within 600 s")
@@ -52,7 +52,7 @@ def main():
             print(json.dumps({
                 "label": args.label, "round": number, "events": events, "drain_s": round(seconds, 1),
                 "events_per_s": round(events / seconds),
-                "cpu_ms_per_event": {name: round(1000 * (bench.cpu_ticks(pid) - before[name]) / hz / events, 3)
+                "cpu_ms_per_event": {name: round(1000 * (bench.process_ticks(name, pid) - before[name]) / hz / events, 3)
                                      for name, pid in pids.items()},
                 "events_per_delivery": {app: round(d["mean"], 1) for app, d in stack.deliveries(mark).items()},
             }), flush=True)

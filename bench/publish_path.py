@@ -47,9 +47,9 @@ def main():
             for target, url, body, auth in targets:
                 with bench.subscribers_stopped(pids):
                     calls = bulk_calls()
-                    before = {name: bench.cpu_ticks(pids[name]) for name in WATCHED}
+                    before = {name: bench.process_ticks(name, pids[name]) for name in WATCHED}
                     result = bench.wrk(url, args.seconds, body=body, token=auth)
-                    after = {name: bench.cpu_ticks(pids[name]) for name in WATCHED}
+                    after = {name: bench.process_ticks(name, pids[name]) for name in WATCHED}
                     calls = bulk_calls() - calls
                 accepted = result["ok"]
                 print(json.dumps({
