@@ -151,10 +151,11 @@ def stat_ticks(stat):
 def cpu_ticks(pid, children=False):
     """User + system clock ticks of the process; with children, also those of its children, ended or running. Redis
     forks a child to rewrite its append-only file, which can take a core for seconds: that CPU is Redis's."""
-    ticks = stat_ticks(Path(f"/proc/{pid}/stat").read_text())[1]
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    ticks = stat_ticks(stat)[1]
     if not children:
         return ticks
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = stat.rsplit(")", 1)[1].split()
     ended = int(fields[13]) + int(fields[14])  # cutime + cstime: children waited for
     running = 0
     for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
@@ -331,15 +332,10 @@ def wrk(url, duration, rate=0, body="follow", token="", connections=CONNECTIONS)
 def aof_rewriting():
     """Whether Redis is rewriting its append-only file now. Over a socket, not redis-cli: the samplers ask twice a
     second during the measured phases, and a process started each time would add to what they measure."""
-    with socket.create_connection(("127.0.0.1", int(REDIS_PORT)), timeout=5) as redis:
+    with socket.create_connection(("127.0.0.1", int(REDIS_PORT)), timeout=5) as redis, redis.makefile("rb") as reply:
         redis.sendall(b"INFO persistence\r\n")
-        reply = b""
-        while not reply.startswith(b"$") or len(reply) < reply.index(b"\r\n") + 2 + int(reply[1:reply.index(b"\r\n")]):
-            chunk = redis.recv(65536)
-            if not chunk:
-                break
-            reply += chunk
-    return b"aof_rewrite_in_progress:1" in reply
+        length = int(reply.readline()[1:])  # a bulk string: "$<length>\r\n", then the text
+        return b"aof_rewrite_in_progress:1" in reply.read(length)
 
 
 def redis_cli(*args):
