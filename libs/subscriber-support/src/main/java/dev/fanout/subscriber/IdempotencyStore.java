@@ -58,18 +58,21 @@ class IdempotencyStore {
   private final Duration leaseLength;
   private final Duration claimTtl;
   private final Duration doneTtl;
+  private final Duration deadLetterTtl;
 
   /**
    * @param leaseLength how long a claim is held without renewal
    * @param doneTtl how long a handled event is remembered. Its claim lives a lease longer: it was written first,
    *     and must not expire before the done record it stands for.
+   * @param deadLetterTtl how long a dropped or dead-lettered event is remembered as such
    */
-  IdempotencyStore(SidecarState state, Clock clock, Duration leaseLength, Duration doneTtl) {
+  IdempotencyStore(SidecarState state, Clock clock, Duration leaseLength, Duration doneTtl, Duration deadLetterTtl) {
     this.state = state;
     this.clock = clock;
     this.leaseLength = leaseLength;
     this.claimTtl = doneTtl.plus(leaseLength);
     this.doneTtl = doneTtl;
+    this.deadLetterTtl = deadLetterTtl;
   }
 
   /** What claiming a batch found: the events this delivery now holds, and those handled before. */
@@ -216,7 +219,7 @@ class IdempotencyStore {
 
   /** The handler found the event can never have its effect: the dead-letter route must not try it again. */
   Mono<Void> markDropped(String eventId, String reason) {
-    return state.saveAll(List.of(new Write("dropped|" + eventId, reason, null, doneTtl, true)));
+    return state.saveAll(List.of(new Write("dropped|" + eventId, reason, null, deadLetterTtl, true)));
   }
 
   Mono<Boolean> wasDropped(String eventId) {
@@ -225,7 +228,7 @@ class IdempotencyStore {
 
   /** True the first time an event reaches the dead-letter route (so it is reported and counted once). */
   Mono<Boolean> firstDeadLetter(String eventId) {
-    return state.saveAll(List.of(new Write("dead|" + eventId, "dead", null, doneTtl, true)))
+    return state.saveAll(List.of(new Write("dead|" + eventId, "dead", null, deadLetterTtl, true)))
         .thenReturn(true)
         .onErrorReturn(false);
   }

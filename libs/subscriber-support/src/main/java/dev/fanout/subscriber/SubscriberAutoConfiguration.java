@@ -33,7 +33,7 @@ public class SubscriberAutoConfiguration {
   @Bean
   IdempotencyStore idempotencyStore(DaprGrpc.DaprStub dapr, SubscriptionProperties properties) {
     return new IdempotencyStore(new SidecarState(IdempotencyStore.STORE, dapr), Clock.systemUTC(),
-        properties.claimTtl(), properties.doneTtl());
+        properties.claimTtl(), properties.doneTtl(), properties.deadLetterTtl());
   }
 
   @Bean

@@ -15,10 +15,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     which the broker redelivers within processingTimeout + redeliverInterval while a replica of the service runs,
  *     or once one starts again. The records cost Redis ~0.5 KB per event per service for as long as they live
  *     (BENCHMARKS.md, round 19): 7 days, the earlier default, is ~600 GB at 1000 events/s, an hour ~3.5 GB.
+ * @param deadLetterTtl how long an event that reached the dead-letter route, or that the handler dropped, is
+ *     remembered as such: it is reported and counted once however long it keeps failing, and its dead letter is
+ *     not tried again. Few events ever get one of these records, so they can live long.
  */
 @ConfigurationProperties("fanout.subscription")
 record SubscriptionProperties(
     @DefaultValue("6s") Duration claimTtl,
     @DefaultValue("2s") Duration claimRenewal,
-    @DefaultValue("1h") Duration doneTtl) {
+    @DefaultValue("1h") Duration doneTtl,
+    @DefaultValue("7d") Duration deadLetterTtl) {
 }

@@ -17,7 +17,7 @@ class ClaimKeeperTest {
 
   final InMemoryStateStore daprd = new InMemoryStateStore();
   final IdempotencyStore idempotency = new IdempotencyStore(new SidecarState(IdempotencyStore.STORE, daprd.stub()),
-      Clock.systemUTC(), Duration.ofSeconds(6), Duration.ofDays(1));
+      Clock.systemUTC(), Duration.ofSeconds(6), Duration.ofDays(1), Duration.ofDays(7));
   final ClaimKeeper keeper = new ClaimKeeper(idempotency, RENEWAL);
 
   @AfterEach

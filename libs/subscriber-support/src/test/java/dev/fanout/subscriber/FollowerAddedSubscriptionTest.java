@@ -319,6 +319,18 @@ class FollowerAddedSubscriptionTest {
   }
 
   @Test
+  void remembersADeadLetteredOrDroppedEventForSevenDays() {
+    // Rare records, kept long: an event failing for hours is reported and counted once, not once per hour.
+    handler.answerWith(Mono.error(new IllegalStateException("gateway still unreachable")));
+    deadLetter("evt-20").expectBody().json("{\"status\":\"RETRY\"}", JsonCompareMode.STRICT);
+    handler.answerWith(Mono.error(new PermanentDeliveryFailure("gateway said 400")));
+    deliver(cloudEvent("evt-21", ALICE_BY_BOB)).answers("DROP");
+
+    assertThat(stateStore.ttlOf("dead|evt-20")).isEqualTo(Duration.ofDays(7));
+    assertThat(stateStore.ttlOf("dropped|evt-21")).isEqualTo(Duration.ofDays(7));
+  }
+
+  @Test
   void acknowledgesADeadLetterTheHandlerDroppedWithoutTryingAgain() {
     handler.answerWith(Mono.error(new PermanentDeliveryFailure("gateway said 400")));
     deliver(cloudEvent("evt-14", ALICE_BY_BOB)).answers("DROP");
