@@ -782,8 +782,8 @@ def main():
     ratios = [p["ratio"] for p in pairs]
     report += ["", f"Saturation rows: the pair with the median ratio, of {len(pairs)} (below).", "",
                f"## The facade/direct ratio over {len(pairs)} pairs of {d} s saturation phases, alternating order", "",
-               f"Median **{statistics.median(ratios):.2f}**, spread {min(ratios):.2f}–{max(ratios):.2f}. A rewrite of "
-               f"Redis's append-only file takes a core for seconds: one inside a phase lowers that term of its pair.", "",
+               f"Median **{statistics.median(ratios):.2f}**, spread {min(ratios):.2f}–{max(ratios):.2f}. The last column: "
+               f"how long Redis was rewriting its append-only file in either phase (a forked child, a core for seconds).", "",
                "| pair | order | wrk → daprd (req/s) | wrk → facade (req/s) | ratio | facade errors | lost (email / push) "
                "| Redis rewriting its AOF (s), direct / facade |",
                "| --- | --- | --- | --- | --- | --- | --- | --- |"]
