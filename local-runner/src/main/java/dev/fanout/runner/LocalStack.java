@@ -222,15 +222,14 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private ManagedProcess startPlacement() {
-    var address = topology.placement().plus(options.portOffset());
-    int offset = options.portOffset();
+    String host = topology.placement().host();
+    var ports = topology.placementPorts().plus(options.portOffset());
     var process = new ManagedProcess("placement", List.of(daprBin.resolve("placement").toString(),
-        "--port", String.valueOf(address.port()),
-        "--listen-address", address.host(),
-        // Placement's own defaults (8080, 9090) would collide with the apps; keep its ports beside its gRPC port.
-        "--healthz-port", String.valueOf(address.port() + 1000), "--healthz-listen-address", "127.0.0.1",
-        "--metrics-port", String.valueOf(address.port() + 1001), "--metrics-listen-address", "127.0.0.1",
-        "--initial-cluster", "dapr-placement-0=127.0.0.1:" + (8201 + offset),
+        "--port", String.valueOf(ports.grpc()),
+        "--listen-address", host,
+        "--healthz-port", String.valueOf(ports.healthz()), "--healthz-listen-address", "127.0.0.1",
+        "--metrics-port", String.valueOf(ports.metrics()), "--metrics-listen-address", "127.0.0.1",
+        "--initial-cluster", "dapr-placement-0=127.0.0.1:" + ports.raft(),
         "--log-level", "warn"),
         options.root(), Map.of(), options.log(), options.restartPolicy());
     process.start();

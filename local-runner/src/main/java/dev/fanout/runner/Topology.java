@@ -52,11 +52,32 @@ record Topology(Path root, Path resourcesPath, Path configFile, Map<String, Stri
   }
 
   /**
-   * Every port dapr.yaml names, before any offset: those of each service's first replica, Redis's and placement's
-   * (whose health and metrics ports the runner puts 1000 and 1001 above it).
+   * The ports placement listens on: its gRPC port (dapr.yaml's), its health and metrics ports beside it (its own
+   * defaults, 8080 and 9090, are the apps'), and its raft port.
+   */
+  record PlacementPorts(int grpc, int healthz, int metrics, int raft) {
+
+    PlacementPorts plus(int offset) {
+      return new PlacementPorts(grpc + offset, healthz + offset, metrics + offset, raft + offset);
+    }
+
+    List<Integer> all() {
+      return List.of(grpc, healthz, metrics, raft);
+    }
+  }
+
+  PlacementPorts placementPorts() {
+    int grpc = placement().port();
+    return new PlacementPorts(grpc, grpc + 1000, grpc + 1001, 8201);
+  }
+
+  /**
+   * Every port the stack listens on before any offset, as dapr.yaml sets them: those of each service's first
+   * replica (others get free ones), Redis's and placement's.
    */
   List<Integer> ports() {
-    var ports = new ArrayList<Integer>(List.of(redis().port(), placement().port()));
+    var ports = new ArrayList<Integer>(List.of(redis().port()));
+    ports.addAll(placementPorts().all());
     apps.forEach(app -> ports.addAll(List.of(app.appPort(), app.daprHttpPort(), app.daprGrpcPort(),
         app.daprInternalGrpcPort(), app.metricsPort())));
     return ports;

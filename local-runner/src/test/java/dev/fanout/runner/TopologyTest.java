@@ -39,7 +39,7 @@ class TopologyTest {
   @Test
   void listensOnNoPortTheKernelMayHaveGivenToAnOutgoingConnection() {
     int e2eOffset = 11_000;
-    assertThat(topology.ports()).hasSize(2 + 5 * 3);
+    assertThat(topology.ports()).hasSize(1 + 4 + 5 * 3); // Redis, placement, three services
     assertThat(topology.ports()).filteredOn(port -> ephemeral(port)).as("ports in the ephemeral range").isEmpty();
     assertThat(topology.ports()).filteredOn(port -> ephemeral(port + e2eOffset))
         .as("ports in the ephemeral range once shifted for the end-to-end tests").isEmpty();
