@@ -555,15 +555,17 @@ def floor_root(root):
     return shadow
 
 
-def arrival_phase(stack, rate, seconds):
-    """One paced phase from a drained system, timed event by event (event_hops), with the whole machine's CPU: the
-    measure of the fan-out that works for any subscriber, the floor's too."""
+def arrival_phase(stack, pids, rate, seconds):
+    """One paced phase from a drained system, timed event by event (event_hops), with the whole machine's CPU and
+    each process's (pids, as processes() names them): the measure of the fan-out that works for any subscriber, the
+    floor's too."""
     wait_drained()
     mark, newest, before = stack.mark(), last_stream_id(), machine_busy()
-    redis = Sampler({"redis-server": pid_listening(int(REDIS_PORT))})
+    sampler = Sampler(pids)
     run = wrk(FACADE, seconds, rate=rate, connections=paced_connections(rate))
     run["machine_cpu_pct"] = machine_cpu_pct(before)
-    run["aof_rewrite_s"] = redis.stop()["redis-server"]["aof_rewrite_s"]
+    run["resources"] = sampler.stop()
+    run["aof_rewrite_s"] = run["resources"]["redis-server"]["aof_rewrite_s"]
     wait_drained()
     run.update(event_hops(stack, mark, newest))
     return run
@@ -580,7 +582,7 @@ def floor_phase(java_opts, warmup_s, rate, seconds):
         pids = processes(stack.process.pid)
         warm_up(pids, warmup_s)
         warm_paced(rate)
-        return arrival_phase(stack, rate, seconds)
+        return arrival_phase(stack, pids, rate, seconds)
     finally:
         stack.stop()
 
@@ -590,6 +592,11 @@ def accepted_ms(followed_at):
     # Python 3.11 reads at most microseconds: cut the facade's nanoseconds.
     seconds, _, fraction = followed_at.rstrip("Z").partition(".")
     return datetime.datetime.fromisoformat(f"{seconds}.{fraction[:6] or '0'}+00:00").timestamp() * 1000
+
+
+def cpu_ms_per_event(run, names):
+    """The CPU these processes spent in a phase per event accepted in it, in ms of one core."""
+    return sum(run["resources"][n]["cpu_pct"] for n in names) * 10 / run["rps"]
 
 
 def percentile(values, q):
@@ -843,7 +850,14 @@ def main():
     ratios_to_floor = ", ".join(
         f"{app.split('-')[0]} **×{percentile(product['to_app'][app], 0.99) / percentile(floor['to_app'][app], 0.99):.2f}**"
         if product["to_app"][app] and floor["to_app"][app] else f"{app.split('-')[0]} –" for app in SUBSCRIBERS)
-    report += ["", f"p99 of the arrival, the product against the floor: {ratios_to_floor}."]
+    report += ["", f"p99 of the arrival, the product against the floor: {ratios_to_floor}.", "",
+               "What the product's subscribers cost beyond the floor, process by process: CPU per accepted event "
+               "(ms of one core) in the same two phases. Where the difference is, is what the subscribers can still "
+               "win.", "", "| process | the product | the floor | difference |", "| --- | --- | --- | --- |"]
+    for name in list(pids) + ["every process"]:
+        names = list(pids) if name == "every process" else [name]
+        mine, least = cpu_ms_per_event(product, names), cpu_ms_per_event(floor, names)
+        report.append(f"| {name} | {mine:.3f} | {least:.3f} | {mine - least:+.3f} |")
 
     report += ["", "## Where the fan-out time goes: each stage's latency inside the daprds (ms, daprd's own histograms)", "",
                "Each stage's percentiles alone, at the resolution of daprd's buckets; the fan-out above is acceptance → effect.", "",
@@ -864,9 +878,6 @@ def main():
     report += ["", "Redis's CPU includes the children it forks to rewrite its append-only file; it was rewriting for "
                f"{direct['aof_rewrite_s']:.1f} s of the direct-publish phase, {saturation['aof_rewrite_s']:.1f} s of "
                f"saturation and {fixed[GOAL_RATE]['aof_rewrite_s']:.1f} s of the {GOAL_RATE}/s phase (of {d} s each)."]
-
-    def cpu_ms_per_event(run, names):
-        return sum(run["resources"][n]["cpu_pct"] for n in names) * 10 / run["rps"]
 
     facade_path = ["api-facade (JVM)", "api-facade (daprd)"]
     report += ["", "## CPU per accepted event (ms of one core; the load tool's own CPU not counted)", "",

@@ -26,10 +26,11 @@ from pathlib import Path
 import bench
 
 
-def phase(stack, rate, seconds):
-    run = bench.arrival_phase(stack, rate, seconds)
+def phase(stack, pids, rate, seconds):
+    run = bench.arrival_phase(stack, pids, rate, seconds)
     result = {"rps": round(run["rps"]), "errors": run["errors"], "events": run["events"],
-              "machine_cpu_pct": round(run["machine_cpu_pct"]), "to_broker_ms": hop(run["to_broker"])}
+              "machine_cpu_pct": round(run["machine_cpu_pct"]), "to_broker_ms": hop(run["to_broker"]),
+              "cpu_ms_per_event": {name: round(bench.cpu_ms_per_event(run, [name]), 3) for name in pids}}
     for app in bench.SUBSCRIBERS:
         result[app] = {"arrived": len(run["to_app"][app]), "broker_to_app_ms": hop(run["broker_to_app"][app]),
                        "acceptance_to_app_ms": hop(run["to_app"][app])}
@@ -68,11 +69,11 @@ def main():
     results = []
     for number in range(1, args.stacks + 1):
         for kind, root in roots.items():
-            with bench.warm_stack(None, args.warmup, root) as (stack, _):
+            with bench.warm_stack(None, args.warmup, root) as (stack, pids):
                 bench.warm_paced(args.rate)
                 for n in range(1, args.phases + 1):
                     result = {"stack": f"{kind}-{number}", "phase": n, "at": time.strftime("%H:%M:%S"),
-                              **phase(stack, args.rate, args.seconds)}
+                              **phase(stack, pids, args.rate, args.seconds)}
                     print(json.dumps(result), flush=True)
                     results.append(result)
     print()
