@@ -8,7 +8,8 @@
     GET /actuator/fanoutlatency), and how many bulk deliveries each subscriber took to handle them (their access
     lines), which is what their CPU per event depends on;
   * the fan-out's floor at 1000/s, the ceiling's counterpart for latency: after the product's stack, the same stack
-    with subscribers that do nothing (floor_phase), each event's arrival timed the same way in both;
+    with subscribers that do nothing (floor_phase), each event's arrival timed the same way in both, and each
+    process's CPU per event in both;
   * CPU and resident memory of each app JVM and each daprd, at rest and under load (Redis's with the children it
     forks to rewrite its append-only file, and how long it was rewriting); each app's start-up time;
   * each app JVM's garbage collections during each phase: how many, their total and their longest pause;
