@@ -1,5 +1,6 @@
 package dev.fanout.email;
 
+import dev.fanout.platform.logging.BatchingConsoleAppender;
 import dev.fanout.subscriber.FollowerAddedHandler;
 import dev.fanout.subscriber.PermanentDeliveryFailure;
 import dev.fanout.subscriber.ReceivedEvent;
@@ -19,6 +20,7 @@ class EmailNotifier implements FollowerAddedHandler {
   private final MailSender mailSender;
   private final EmailProperties properties;
   private final Scheduler sendOn;
+  private final Mono<Void> sent;
 
   EmailNotifier(MailSender mailSender, EmailProperties properties) {
     this.mailSender = mailSender;
@@ -27,6 +29,10 @@ class EmailNotifier implements FollowerAddedHandler {
     // only queues a line, as every other line the subscriber logs there; handing it to another thread would cost a
     // thread switch per event, a third of this JVM's CPU while draining a backlog (BENCHMARKS.md, round 15).
     this.sendOn = mailSender instanceof LoggingMailSender ? Schedulers.immediate() : Schedulers.boundedElastic();
+    // An email written to the log is sent once its line is out, not once it is queued: recorded as handled before
+    // that, a kill in between would lose it for good (BatchingConsoleAppender).
+    this.sent = mailSender instanceof LoggingMailSender
+        ? Mono.fromFuture(BatchingConsoleAppender::whenWritten) : Mono.empty();
   }
 
   @Override
@@ -36,7 +42,7 @@ class EmailNotifier implements FollowerAddedHandler {
         .subscribeOn(sendOn)
         .onErrorMap(error -> error instanceof MailParseException || error instanceof MailPreparationException,
             error -> new PermanentDeliveryFailure("the message cannot be built: " + error.getMessage(), error))
-        .then();
+        .then(sent);
   }
 
   SimpleMailMessage render(ReceivedEvent event) {

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -20,7 +22,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Nothing is dropped: when {@code queueSize} lines wait, a logging thread waits too. On stop (the JVM's
  * shutdown, through Spring Boot's logging shutdown hook) the lines still queued are written before it returns.
- * The lines of a process killed outright may be lost, as with any buffer, but only those of the last instant.
+ * The lines of a process killed outright may be lost, as with any buffer, but only those of the last instant. Where a
+ * line is itself an effect (the subscribers' default email and push senders write theirs to the log), the effect is
+ * only done once {@link #whenWritten()} says its line is out: recorded as done before that, a kill in between would
+ * lose it for good, since the redelivered event is then a duplicate (FaultsIT caught one).
  */
 public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
@@ -31,6 +36,31 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
   private int queueSize = 8192;
   private BlockingQueue<ILoggingEvent> queue;
   private Thread writer;
+  /** Completed after the writer's next pass over the queue; shared by every caller until that pass begins. */
+  private final AtomicReference<CompletableFuture<Void>> nextPass = new AtomicReference<>();
+
+  private static volatile BatchingConsoleAppender running;
+
+  /**
+   * Completes once every line logged before the call, by this thread, is on standard output: within
+   * {@link #INTERVAL_MS} ms, in the common pool. Not on the writer's thread: what follows may log, and the writer
+   * must never wait for room in its own queue; one hand-off per pass, shared by every caller of that pass. At once
+   * where this appender is not the one writing (the lines are then written as they are logged). Each caller gets its
+   * own future, so that one cancelling it cancels nobody else's.
+   */
+  public static CompletableFuture<Void> whenWritten() {
+    BatchingConsoleAppender appender = running;
+    return appender == null ? CompletableFuture.completedFuture(null) : appender.nextPass().copy();
+  }
+
+  private CompletableFuture<Void> nextPass() {
+    CompletableFuture<Void> pass = nextPass.get();
+    while (pass == null) {
+      nextPass.compareAndSet(null, new CompletableFuture<>());
+      pass = nextPass.get();
+    }
+    return pass;
+  }
 
   public void setEncoder(Encoder<ILoggingEvent> encoder) {
     this.encoder = encoder;
@@ -51,6 +81,7 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
     writer.setDaemon(true); // stop() drains what is left; the thread must not keep the JVM alive
     super.start();
     writer.start();
+    running = this;
   }
 
   @Override
@@ -72,9 +103,14 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
       if (Thread.interrupted()) {
         return; // stop() writes the rest
       }
+      // Taken before draining: whoever asked had queued its line already, so this pass writes it.
+      CompletableFuture<Void> pass = nextPass.getAndSet(null);
       while (queue.drainTo(batch, MAX_BATCH) > 0) {
         write(batch);
         batch.clear();
+      }
+      if (pass != null) {
+        pass.completeAsync(() -> null); // not on this thread: see whenWritten
       }
     }
   }
@@ -100,6 +136,9 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
       return;
     }
     super.stop();
+    if (running == this) {
+      running = null;
+    }
     writer.interrupt(); // also unparks it
     try {
       writer.join(1000);
@@ -107,9 +146,13 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
       Thread.currentThread().interrupt();
     }
     if (!writer.isAlive()) { // else it is stuck writing, and the rest would interleave with its batch
+      CompletableFuture<Void> pass = nextPass.getAndSet(null);
       List<ILoggingEvent> rest = new ArrayList<>(queue.size());
       queue.drainTo(rest);
       write(rest);
+      if (pass != null) {
+        pass.complete(null);
+      }
     }
   }
 }

@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -128,6 +129,28 @@ class BatchingConsoleAppenderTest {
       assertThat(console.lines().stream().filter(line -> line.startsWith(prefix)))
           .containsExactlyElementsOf(IntStream.range(0, 5000).mapToObj(i -> prefix + i).toList());
     }
+  }
+
+  /** A line that is an effect (the default email and push senders') counts once it is out, not once it is queued. */
+  @Test
+  void saysALineIsWrittenOnlyOnceItIsOnStandardOutput() throws InterruptedException {
+    console.firstWriteGate = new CountDownLatch(1);
+    log("the email");
+    CompletableFuture<Void> written = BatchingConsoleAppender.whenWritten();
+    assertThat(console.firstWriteWaiting.await(5, TimeUnit.SECONDS)).isTrue(); // the writer holds the line
+
+    assertThat(written).isNotDone();
+
+    console.firstWriteGate.countDown();
+    assertThat(written).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(console.lines()).containsExactly("the email");
+  }
+
+  @Test
+  void saysAtOnceThatALineIsWrittenWhenNoBatchingAppenderRuns() {
+    appender.stop();
+
+    assertThat(BatchingConsoleAppender.whenWritten()).isDone();
   }
 
   @Test
