@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -36,6 +39,8 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
   private int queueSize = 8192;
   private BlockingQueue<ILoggingEvent> queue;
   private Thread writer;
+  /** Completes the writer's passes, so that what waited on one never runs on the writer's thread. */
+  private ExecutorService passes;
   /** Completed after the writer's next pass over the queue; shared by every caller until that pass begins. */
   private final AtomicReference<CompletableFuture<Void>> nextPass = new AtomicReference<>();
 
@@ -43,10 +48,11 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
 
   /**
    * Completes once every line logged before the call, by this thread, is on standard output: within
-   * {@link #INTERVAL_MS} ms, in the common pool. Not on the writer's thread: what follows may log, and the writer
-   * must never wait for room in its own queue; one hand-off per pass, shared by every caller of that pass. At once
-   * where this appender is not the one writing (the lines are then written as they are logged). Each caller gets its
-   * own future, so that one cancelling it cancels nobody else's.
+   * {@link #INTERVAL_MS} ms, on a thread of its own ("console-written"). Not on the writer's: what follows may log,
+   * and the writer must never wait for room in its own queue. Nor in the common pool, which on two cores starts a
+   * thread per task. One hand-off per pass, shared by every caller of that pass. At once where this appender is not
+   * the one writing (the lines are then written as they are logged). Each caller gets its own future, so that one
+   * cancelling it cancels nobody else's.
    */
   public static CompletableFuture<Void> whenWritten() {
     BatchingConsoleAppender appender = running;
@@ -79,6 +85,11 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
     queue = new ArrayBlockingQueue<>(queueSize);
     writer = new Thread(this::writeUntilStopped, "console-writer");
     writer.setDaemon(true); // stop() drains what is left; the thread must not keep the JVM alive
+    passes = Executors.newSingleThreadExecutor(task -> {
+      Thread thread = new Thread(task, "console-written");
+      thread.setDaemon(true);
+      return thread;
+    });
     super.start();
     writer.start();
     running = this;
@@ -110,7 +121,11 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
         batch.clear();
       }
       if (pass != null) {
-        pass.completeAsync(() -> null); // not on this thread: see whenWritten
+        try {
+          pass.completeAsync(() -> null, passes); // not on this thread: see whenWritten
+        } catch (RejectedExecutionException stopped) {
+          pass.complete(null); // stop() came meanwhile; the JVM is on its way out
+        }
       }
     }
   }
@@ -154,5 +169,6 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
         pass.complete(null);
       }
     }
+    passes.shutdown();
   }
 }
