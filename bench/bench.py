@@ -566,7 +566,6 @@ def arrival_phase(stack, pids, rate, seconds):
     run = wrk(FACADE, seconds, rate=rate, connections=paced_connections(rate))
     run["machine_cpu_pct"] = machine_cpu_pct(before)
     run["resources"] = sampler.stop()
-    run["aof_rewrite_s"] = run["resources"]["redis-server"]["aof_rewrite_s"]
     wait_drained()
     run.update(event_hops(stack, mark, newest))
     return run
@@ -593,6 +592,11 @@ def accepted_ms(followed_at):
     # Python 3.11 reads at most microseconds: cut the facade's nanoseconds.
     seconds, _, fraction = followed_at.rstrip("Z").partition(".")
     return datetime.datetime.fromisoformat(f"{seconds}.{fraction[:6] or '0'}+00:00").timestamp() * 1000
+
+
+def rewriting_s(run):
+    """How long Redis was rewriting its append-only file during a sampled phase (Sampler)."""
+    return run["resources"]["redis-server"]["aof_rewrite_s"]
 
 
 def cpu_ms_per_event(run, names):
@@ -675,7 +679,6 @@ def direct_phase(pids, duration, token):
     sampler = Sampler(pids)
     run = wrk(DAPRD_PUBLISH, duration, body="data", token=token)
     run["resources"] = sampler.stop()
-    run["aof_rewrite_s"] = run["resources"]["redis-server"]["aof_rewrite_s"]
     run["drain_s"] = wait_drained()
     return run
 
@@ -706,7 +709,6 @@ def facade_phase(stack, pids, duration, rate=0):
     busy = machine_busy()
     run = wrk(FACADE, duration, rate=rate, connections=paced_connections(rate) if rate else CONNECTIONS)
     run["resources"] = sampler.stop()
-    run["aof_rewrite_s"] = run["resources"]["redis-server"]["aof_rewrite_s"]
     run["machine_cpu_pct"] = machine_cpu_pct(busy)
     run["drain_s"] = wait_drained()
     run["stages"] = stage_percentiles(stages, stage_buckets())
@@ -799,7 +801,7 @@ def main():
         lost_here = " / ".join(str(v) for v in lost(p["facade"]).values())
         report.append(f"| {i} | {' then '.join(p['order'])} | {p['direct']['rps']:.0f} | {p['facade']['rps']:.0f} | "
                       f"{p['ratio']:.2f} | {p['facade']['errors']} | {lost_here} | "
-                      f"{p['direct']['aof_rewrite_s']:.1f} / {p['facade']['aof_rewrite_s']:.1f} |")
+                      f"{rewriting_s(p['direct']):.1f} / {rewriting_s(p['facade']):.1f} |")
 
     loads = [("saturation", saturation)] + [(f"{r}/s", fixed[r]) for r in fixed]  # the phases through the facade
     report += ["", "## Fan-out latency: facade acceptance → subscriber effect (ms)", "",
@@ -845,7 +847,7 @@ def main():
     for name, run in (("the product", product), ("the floor", floor)):
         effect = " / ".join(f"{run['fanout'][app]['p99Ms']:.1f}" for app in SUBSCRIBERS) if "fanout" in run else "–"
         report.append(f"| {name} | {run['rps']:.0f}/s | {run['errors']} | {run['machine_cpu_pct']:.0f} % | "
-                      f"{run['aof_rewrite_s']:.1f} | "
+                      f"{rewriting_s(run):.1f} | "
                       f"{run['events']} | {percentile(run['to_broker'], 0.5):.1f} / {percentile(run['to_broker'], 0.99):.1f} | "
                       + " | ".join(arrived(run, app) for app in SUBSCRIBERS) + f" | {effect} |")
     ratios_to_floor = ", ".join(
@@ -877,8 +879,8 @@ def main():
         dp = direct["resources"][name]
         report.append(f"| {name} | {up} | {r['cpu_pct']:.1f} | {r['rss_mib']:.0f} | {dp['cpu_pct']:.1f} | {s['cpu_pct']:.1f} | {s['rss_mib']:.0f} | {f['cpu_pct']:.1f} | {f['rss_mib']:.0f} |")
     report += ["", "Redis's CPU includes the children it forks to rewrite its append-only file; it was rewriting for "
-               f"{direct['aof_rewrite_s']:.1f} s of the direct-publish phase, {saturation['aof_rewrite_s']:.1f} s of "
-               f"saturation and {fixed[GOAL_RATE]['aof_rewrite_s']:.1f} s of the {GOAL_RATE}/s phase (of {d} s each)."]
+               f"{rewriting_s(direct):.1f} s of the direct-publish phase, {rewriting_s(saturation):.1f} s of "
+               f"saturation and {rewriting_s(fixed[GOAL_RATE]):.1f} s of the {GOAL_RATE}/s phase (of {d} s each)."]
 
     facade_path = ["api-facade (JVM)", "api-facade (daprd)"]
     report += ["", "## CPU per accepted event (ms of one core; the load tool's own CPU not counted)", "",
