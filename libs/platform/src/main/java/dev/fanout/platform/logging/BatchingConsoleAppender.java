@@ -9,50 +9,47 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The console appender of all three apps: a thread of its own writes the lines to standard output every
- * {@link #INTERVAL_MS} ms, all the lines waiting in one {@code write(2)}, instead of one write per line on the thread
- * that logged. Under load every app logs at least one line per request or event. Nobody wakes the writer: a logger
- * only queues its line, because handing each line to a waiting writer costs a thread wake-up, which is what the write
- * it replaces cost (BENCHMARKS.md, round 12). So a line appears at most {@link #INTERVAL_MS} ms after it is logged.
+ * {@code intervalMs} ms (10 by default), all the lines waiting in one {@code write(2)}, instead of one write per line
+ * on the thread that logged. Under load every app logs at least one line per request or event. A logger only queues
+ * its line and does not wake the writer: handing each line to a waiting writer costs a thread wake-up, which is what
+ * the write it replaces cost (BENCHMARKS.md, round 12). So a line appears at most {@code intervalMs} ms after it is
+ * logged.
  *
  * <p>Nothing is dropped: when {@code queueSize} lines wait, a logging thread waits too. On stop (the JVM's
  * shutdown, through Spring Boot's logging shutdown hook) the lines still queued are written before it returns.
  * The lines of a process killed outright may be lost, as with any buffer, but only those of the last instant. Where a
  * line is itself an effect (the subscribers' default email and push senders write theirs to the log), the effect is
  * only done once {@link #whenWritten()} says its line is out: recorded as done before that, a kill in between would
- * lose it for good, since the redelivered event is then a duplicate (FaultsIT caught one).
+ * lose it for good, since the redelivered event is then a duplicate (FaultsIT caught one). Whoever waits so wakes the
+ * writer, once per pass, instead of waiting for its interval: a subscriber's delivery is not answered before its
+ * effects are done, and daprd holds back the deliveries after it meanwhile (BENCHMARKS.md, round 21).
  */
 public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
-  static final long INTERVAL_MS = 10;
   private static final int MAX_BATCH = 512;
 
   private Encoder<ILoggingEvent> encoder;
   private int queueSize = 8192;
+  private long intervalMs = 10;
   private BlockingQueue<ILoggingEvent> queue;
-  private Thread writer;
-  /** Completes the writer's passes, so that what waited on one never runs on the writer's thread. */
-  private ExecutorService passes;
+  private volatile Thread writer;
   /** Completed after the writer's next pass over the queue; shared by every caller until that pass begins. */
   private final AtomicReference<CompletableFuture<Void>> nextPass = new AtomicReference<>();
 
   private static volatile BatchingConsoleAppender running;
 
   /**
-   * Completes once every line logged before the call, by this thread, is on standard output: within
-   * {@link #INTERVAL_MS} ms, on a thread of its own ("console-written"). Not on the writer's: what follows may log,
-   * and the writer must never wait for room in its own queue. Nor in the common pool, which on two cores starts a
-   * thread per task. One hand-off per pass, shared by every caller of that pass. At once where this appender is not
-   * the one writing (the lines are then written as they are logged). Each caller gets its own future, so that one
-   * cancelling it cancels nobody else's.
+   * Completes once every line logged before the call, by this thread, is on standard output: at once where this
+   * appender is not the one writing (the lines are then written as they are logged), else after the writer's next
+   * pass, which the first caller of a pass wakes it for. It completes on the writer's thread: what follows there must
+   * not block (what it logs is written at once). Each caller gets its own future, so that one cancelling it cancels
+   * nobody else's.
    */
   public static CompletableFuture<Void> whenWritten() {
     BatchingConsoleAppender appender = running;
@@ -62,7 +59,12 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
   private CompletableFuture<Void> nextPass() {
     CompletableFuture<Void> pass = nextPass.get();
     while (pass == null) {
-      nextPass.compareAndSet(null, new CompletableFuture<>());
+      CompletableFuture<Void> first = new CompletableFuture<>();
+      if (nextPass.compareAndSet(null, first)) {
+        // One wake-up per pass, whoever else joins it: parked or writing, the writer passes again at once.
+        LockSupport.unpark(writer);
+        return first;
+      }
       pass = nextPass.get();
     }
     return pass;
@@ -76,6 +78,10 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
     this.queueSize = queueSize;
   }
 
+  public void setIntervalMs(long intervalMs) {
+    this.intervalMs = intervalMs;
+  }
+
   @Override
   public void start() {
     if (encoder == null) {
@@ -85,11 +91,6 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
     queue = new ArrayBlockingQueue<>(queueSize);
     writer = new Thread(this::writeUntilStopped, "console-writer");
     writer.setDaemon(true); // stop() drains what is left; the thread must not keep the JVM alive
-    passes = Executors.newSingleThreadExecutor(task -> {
-      Thread thread = new Thread(task, "console-written");
-      thread.setDaemon(true);
-      return thread;
-    });
     super.start();
     writer.start();
     running = this;
@@ -97,6 +98,11 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
 
   @Override
   protected void append(ILoggingEvent event) {
+    if (Thread.currentThread() == writer) {
+      // What a pass's waiters do next runs here, and may log: the writer must never wait for room in its own queue.
+      write(List.of(event));
+      return;
+    }
     // The writer formats the line later, on its own thread: fix now what depends on this thread or moment.
     event.prepareForDeferredProcessing();
     try {
@@ -110,7 +116,7 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
   private void writeUntilStopped() {
     List<ILoggingEvent> batch = new ArrayList<>(MAX_BATCH);
     while (isStarted()) {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(INTERVAL_MS));
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(intervalMs)); // or until someone waits on a pass
       if (Thread.interrupted()) {
         return; // stop() writes the rest
       }
@@ -121,11 +127,7 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
         batch.clear();
       }
       if (pass != null) {
-        try {
-          pass.completeAsync(() -> null, passes); // not on this thread: see whenWritten
-        } catch (RejectedExecutionException stopped) {
-          pass.complete(null); // stop() came meanwhile; the JVM is on its way out
-        }
+        pass.complete(null);
       }
     }
   }
@@ -163,12 +165,12 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
     if (!writer.isAlive()) { // else it is stuck writing, and the rest would interleave with its batch
       CompletableFuture<Void> pass = nextPass.getAndSet(null);
       List<ILoggingEvent> rest = new ArrayList<>(queue.size());
-      queue.drainTo(rest);
-      write(rest);
+      if (queue.drainTo(rest) > 0) {
+        write(rest);
+      }
       if (pass != null) {
         pass.complete(null);
       }
     }
-    passes.shutdown();
   }
 }

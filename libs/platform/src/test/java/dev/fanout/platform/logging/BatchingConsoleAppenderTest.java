@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -144,6 +145,40 @@ class BatchingConsoleAppenderTest {
     console.firstWriteGate.countDown();
     assertThat(written).succeedsWithin(Duration.ofSeconds(5));
     assertThat(console.lines()).containsExactly("the email");
+  }
+
+  /** A subscriber does not answer a delivery before its effects are out, and daprd holds back the next ones. */
+  @Test
+  void wakesTheWriterForWhoeverWaitsOnALineInsteadOfLettingItWaitForTheInterval() {
+    appender.stop();
+    appender.setIntervalMs(Duration.ofHours(1).toMillis());
+    appender.start();
+    log("the email");
+
+    assertThat(BatchingConsoleAppender.whenWritten()).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(console.lines()).containsExactly("the email");
+  }
+
+  /** What waited on a pass goes on on the writer's thread; its lines cannot wait for room in the writer's queue. */
+  @Test
+  void writesAtOnceWhatIsLoggedOnTheWriterAfterAPass() throws InterruptedException {
+    appender.stop();
+    appender.setQueueSize(1);
+    appender.start();
+    console.firstWriteGate = new CountDownLatch(1);
+    log("the push");
+    var ranOn = new AtomicReference<String>();
+    CompletableFuture<Void> next = BatchingConsoleAppender.whenWritten().thenRun(() -> {
+      ranOn.set(Thread.currentThread().getName());
+      IntStream.rangeClosed(1, 3).forEach(i -> log("then " + i)); // more than the queue holds
+    });
+    assertThat(console.firstWriteWaiting.await(5, TimeUnit.SECONDS)).isTrue(); // registered before the pass ends
+
+    console.firstWriteGate.countDown();
+
+    assertThat(next).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(ranOn).hasValue("console-writer");
+    assertThat(console.lines()).containsExactly("the push", "then 1", "then 2", "then 3");
   }
 
   @Test
