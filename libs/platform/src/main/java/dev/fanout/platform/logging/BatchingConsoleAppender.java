@@ -18,11 +18,12 @@ import java.util.concurrent.locks.LockSupport;
  * {@code intervalMs} ms (10 by default), all the lines waiting in one {@code write(2)}, instead of one write per line
  * on the thread that logged. Under load every app logs at least one line per request or event. A logger only queues
  * its line and does not wake the writer: handing each line to a waiting writer costs a thread wake-up, which is what
- * the write it replaces cost (BENCHMARKS.md, round 12). So a line appears at most {@code intervalMs} ms after it is
- * logged.
+ * the write it replaces cost (BENCHMARKS.md, round 12). So a line appears about {@code intervalMs} ms after it is
+ * logged at most. (The writer's own lines, logged by what it runs after a pass, it writes at once.)
  *
- * <p>Nothing is dropped: when {@code queueSize} lines wait, a logging thread waits too. On stop (the JVM's
- * shutdown, through Spring Boot's logging shutdown hook) the lines still queued are written before it returns.
+ * <p>Nothing is dropped: when {@code queueSize} lines wait, a logging thread wakes the writer and waits for room.
+ * On stop (the JVM's shutdown, through Spring Boot's logging shutdown hook) the lines still queued are written before
+ * it returns.
  * The lines of a process killed outright may be lost, as with any buffer, but only those of the last instant. Where a
  * line is itself an effect (the subscribers' default email and push senders write theirs to the log), the effect is
  * only done once {@link #whenWritten()} says its line is out: recorded as done before that, a kill in between would
@@ -47,13 +48,16 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
   /**
    * Completes once every line logged before the call, by this thread, is on standard output: at once where this
    * appender is not the one writing (the lines are then written as they are logged), else after the writer's next
-   * pass, which the first caller of a pass wakes it for. It completes on the writer's thread: what follows there must
-   * not block (what it logs is written at once). Each caller gets its own future, so that one cancelling it cancels
-   * nobody else's.
+   * pass, which the first caller of a pass wakes it for. It completes on the writer's thread (on the stopping one if
+   * stop() comes first): what follows there must not block, nor wait on a line (what it logs is written at once).
+   * Each caller gets its own future, so that one cancelling it cancels nobody else's.
    */
   public static CompletableFuture<Void> whenWritten() {
     BatchingConsoleAppender appender = running;
-    return appender == null ? CompletableFuture.completedFuture(null) : appender.nextPass().copy();
+    if (appender == null || Thread.currentThread() == appender.writer) {
+      return CompletableFuture.completedFuture(null); // the writer's own lines are out already (append)
+    }
+    return appender.nextPass().copy();
   }
 
   private CompletableFuture<Void> nextPass() {
@@ -106,7 +110,10 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
     // The writer formats the line later, on its own thread: fix now what depends on this thread or moment.
     event.prepareForDeferredProcessing();
     try {
-      queue.put(event);
+      if (!queue.offer(event)) {
+        LockSupport.unpark(writer); // a full queue is written now, not at the next tick: loggers wait on it
+        queue.put(event);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       write(List.of(event)); // better out of order than lost
@@ -116,14 +123,20 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
   private void writeUntilStopped() {
     List<ILoggingEvent> batch = new ArrayList<>(MAX_BATCH);
     while (isStarted()) {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(intervalMs)); // or until someone waits on a pass
+      // Someone waiting, on a pass or for room, is the signal, not the unpark: the writer's other waits (the queue's
+      // lock, while loggers put) may swallow that.
+      if (nextPass.get() == null && queue.remainingCapacity() > 0) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(intervalMs));
+      }
       if (Thread.interrupted()) {
         return; // stop() writes the rest
       }
       // Taken before draining: whoever asked had queued its line already, so this pass writes it.
       CompletableFuture<Void> pass = nextPass.getAndSet(null);
-      while (queue.drainTo(batch, MAX_BATCH) > 0) {
+      // What is queued now and no more: lines that keep coming must not keep the pass's waiters waiting.
+      for (int due = queue.size(); due > 0 && queue.drainTo(batch, Math.min(due, MAX_BATCH)) > 0; ) {
         write(batch);
+        due -= batch.size();
         batch.clear();
       }
       if (pass != null) {

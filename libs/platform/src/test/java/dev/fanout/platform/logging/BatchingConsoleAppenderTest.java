@@ -159,10 +159,40 @@ class BatchingConsoleAppenderTest {
     assertThat(console.lines()).containsExactly("the email");
   }
 
+  /**
+   * The writer's other waits (for the queue's lock, while loggers put) must not swallow a waiter's wake-up, and
+   * loggers that fill the queue must not wait for the interval either.
+   */
+  @Test
+  void answersEveryWaiterWhileOthersLogWithoutLettingAnyWaitForTheInterval() throws Exception {
+    appender.stop();
+    appender.setIntervalMs(Duration.ofHours(1).toMillis());
+    appender.start();
+    var loggers = IntStream.range(0, 2).mapToObj(t -> new Thread(() -> {
+      for (int i = 0; i < 500_000 && !Thread.currentThread().isInterrupted(); i++) {
+        log("busy " + t);
+      }
+    })).toList();
+    loggers.forEach(Thread::start);
+    try {
+      var waiters = IntStream.range(0, 2).mapToObj(t -> CompletableFuture.runAsync(() -> {
+        for (int i = 0; i < 2000; i++) {
+          log("effect " + t + ":" + i);
+          BatchingConsoleAppender.whenWritten().orTimeout(5, TimeUnit.SECONDS).join();
+        }
+      })).toList();
+
+      assertThat(CompletableFuture.allOf(waiters.toArray(CompletableFuture[]::new)))
+          .succeedsWithin(Duration.ofSeconds(30));
+    } finally {
+      loggers.forEach(Thread::interrupt);
+    }
+  }
+
   /** What waited on a pass goes on on the writer's thread; its lines cannot wait for room in the writer's queue. */
   @Test
   void writesAtOnceWhatIsLoggedOnTheWriterAfterAPass() throws InterruptedException {
-    appender.stop();
+    appender.stop(); // writes nothing when nothing is queued, so the console's first write is still the one held below
     appender.setQueueSize(1);
     appender.start();
     console.firstWriteGate = new CountDownLatch(1);
