@@ -50,7 +50,9 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
    * appender is not the one writing (the lines are then written as they are logged), else after the writer's next
    * pass, which the first caller of a pass wakes it for. It completes on the writer's thread (on the stopping one if
    * stop() comes first): what follows there must not block, nor wait on a line (what it logs is written at once).
-   * Each caller gets its own future, so that one cancelling it cancels nobody else's.
+   * Each caller gets its own future, so that one cancelling it cancels nobody else's. One that races stop() may never
+   * complete: its line may have come too late to be written, and an effect must not be claimed on a guess (the JVM is
+   * on its way out; the event is redelivered).
    */
   public static CompletableFuture<Void> whenWritten() {
     BatchingConsoleAppender appender = running;
