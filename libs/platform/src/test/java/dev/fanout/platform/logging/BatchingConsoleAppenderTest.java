@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -86,6 +87,13 @@ class BatchingConsoleAppenderTest {
     System.setOut(originalOut);
   }
 
+  /** Stopping writes nothing when nothing is queued: the console's first write is still the next one. */
+  private void restartWith(Consumer<BatchingConsoleAppender> settings) {
+    appender.stop();
+    settings.accept(appender);
+    appender.start();
+  }
+
   private void log(String message) {
     appender.doAppend(new LoggingEvent("test", logger, Level.INFO, message, null, null));
   }
@@ -150,9 +158,7 @@ class BatchingConsoleAppenderTest {
   /** A subscriber does not answer a delivery before its effects are out, and daprd holds back the next ones. */
   @Test
   void wakesTheWriterForWhoeverWaitsOnALineInsteadOfLettingItWaitForTheInterval() {
-    appender.stop();
-    appender.setIntervalMs(Duration.ofHours(1).toMillis());
-    appender.start();
+    restartWith(appender -> appender.setIntervalMs(Duration.ofHours(1).toMillis()));
     log("the email");
 
     assertThat(BatchingConsoleAppender.whenWritten()).succeedsWithin(Duration.ofSeconds(5));
@@ -165,9 +171,7 @@ class BatchingConsoleAppenderTest {
    */
   @Test
   void answersEveryWaiterWhileOthersLogWithoutLettingAnyWaitForTheInterval() throws Exception {
-    appender.stop();
-    appender.setIntervalMs(Duration.ofHours(1).toMillis());
-    appender.start();
+    restartWith(appender -> appender.setIntervalMs(Duration.ofHours(1).toMillis()));
     var loggers = IntStream.range(0, 2).mapToObj(t -> new Thread(() -> {
       for (int i = 0; i < 500_000 && !Thread.currentThread().isInterrupted(); i++) {
         log("busy " + t);
@@ -192,9 +196,7 @@ class BatchingConsoleAppenderTest {
   /** What waited on a pass goes on on the writer's thread; its lines cannot wait for room in the writer's queue. */
   @Test
   void writesAtOnceWhatIsLoggedOnTheWriterAfterAPass() throws InterruptedException {
-    appender.stop(); // writes nothing when nothing is queued, so the console's first write is still the one held below
-    appender.setQueueSize(1);
-    appender.start();
+    restartWith(appender -> appender.setQueueSize(1));
     console.firstWriteGate = new CountDownLatch(1);
     log("the push");
     var ranOn = new AtomicReference<String>();
