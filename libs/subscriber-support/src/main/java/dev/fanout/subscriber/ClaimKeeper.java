@@ -1,6 +1,7 @@
 package dev.fanout.subscriber;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,7 +12,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Keeps alive the claims of the events being handled, however slow the handler: a live holder must not lose its
- * event to a redelivered copy. One ticker for the service renews them all, each by its ETag and only while this
+ * event to a redelivered copy, from the claim until the effect is recorded, which for a batch is after its slowest
+ * event's effect (so an event handled first keeps its claim while it waits for its record). One ticker for the service renews them all, each by its ETag and only while this
  * delivery holds it ({@link IdempotencyStore#renew}); an event handled for longer than {@code claimRenewal} is
  * renewed at least that often, the first time at the first tick after it started.
  *
@@ -35,13 +37,16 @@ final class ClaimKeeper implements DisposableBean {
         .subscribe();
   }
 
-  /** The work, with the event's claim (held by the delivery with this token) kept alive until it ends. */
-  <T> Mono<T> whileWorking(String eventId, String token, Mono<T> work) {
-    var held = new Held(eventId, token);
+  /**
+   * The work, with the claims of these events (held by the delivery with this token) kept alive until it ends. A
+   * claim the work released or lost is left alone: only the holder's token renews it.
+   */
+  <T> Mono<T> whileWorking(Collection<String> eventIds, String token, Mono<T> work) {
+    List<Held> held = eventIds.stream().map(eventId -> new Held(eventId, token)).toList();
     return Mono.defer(() -> {
-      working.add(held);
+      working.addAll(held);
       return work;
-    }).doFinally(signal -> working.remove(held));
+    }).doFinally(signal -> held.forEach(working::remove));
   }
 
   private Mono<Void> renewAll() {

@@ -27,7 +27,11 @@ class EventDelivery {
   // name to grep, whichever class wrote them.
   private static final Logger log = LoggerFactory.getLogger(FollowerAddedSubscription.class);
 
-  /** About 10 s of attempts at recording an effect: longer than a broker restart, shorter than processingTimeout. */
+  /**
+   * Attempts at recording effects: about 10 s of back-off between them (each attempt bounded by the sidecar
+   * timeout), longer than a broker restart. The claims stay renewed meanwhile, so a copy redelivered in that time
+   * is retried rather than handled again.
+   */
   private static final int RECORD_ATTEMPTS = 7;
 
   private final FollowerAddedHandler handler;
@@ -97,11 +101,16 @@ class EventDelivery {
     return DeliveryStatus.RETRY;
   }
 
-  /** Runs the handler on every claimed event at once, then records the effects that happened in one transaction. */
+  /**
+   * Runs the handler on every claimed event at once, then records the effects that happened in one transaction.
+   * Every claim is kept alive until then, not only while its own handler runs: an event handled in a moment waits
+   * for its record as long as the batch's slowest effect takes, and a copy of it redelivered meanwhile (to another
+   * replica, once processingTimeout passed) must find its claim live rather than abandoned and take it over.
+   */
   private Mono<Map<String, DeliveryStatus>> handleAll(List<ReceivedEvent> claimed, String token,
       Map<String, DeliveryStatus> statuses) {
-    return Flux.fromIterable(claimed)
-        .flatMap(event -> handle(event, token).doOnNext(status -> statuses.put(event.id(), status)))
+    Mono<Void> handledAndRecorded = Flux.fromIterable(claimed)
+        .flatMap(event -> handle(event).doOnNext(status -> statuses.put(event.id(), status)))
         .then(Mono.defer(() -> {
           List<String> handled = claimed.stream().map(ReceivedEvent::id)
               .filter(id -> DeliveryStatus.SUCCESS.equals(statuses.get(id))).toList();
@@ -115,13 +124,14 @@ class EventDelivery {
                     notRecorded.toString());
                 return Mono.empty();
               });
-        }))
+        }));
+    return claims.whileWorking(claimed.stream().map(ReceivedEvent::id).toList(), token, handledAndRecorded)
         .thenReturn(statuses);
   }
 
   /** The handler's outcome for one claimed event; releases the claim unless the effect happened. */
-  private Mono<DeliveryStatus> handle(ReceivedEvent event, String token) {
-    return claims.whileWorking(event.id(), token, handler.handle(event))
+  private Mono<DeliveryStatus> handle(ReceivedEvent event) {
+    return handler.handle(event)
         .doOnSuccess(done -> latency.handled(event.data().followedAt()))
         .thenReturn(DeliveryStatus.SUCCESS)
         .onErrorResume(PermanentDeliveryFailure.class, failure -> {
