@@ -37,7 +37,8 @@ import reactor.core.publisher.Mono;
  */
 class BulkPublisher {
 
-  private record Pending(String eventId, byte[] cloudEvent, CompletableFuture<Void> stored) {
+  /** An event to send; {@code deadline} is {@link System#nanoTime()}'s when its caller gets a 503 instead. */
+  private record Pending(String eventId, byte[] cloudEvent, long deadline, CompletableFuture<Void> stored) {
   }
 
   private final DaprGrpc.DaprStub dapr;
@@ -61,11 +62,14 @@ class BulkPublisher {
 
   /**
    * Completes once daprd confirmed the event stored; fails with {@link PublishFailedException} otherwise, at the
-   * latest after {@code timeout}, queueing included. An event whose time ran out while queued is not sent.
+   * latest after {@code timeout}, queueing included. An event whose time ran out while queued is not sent, and a
+   * bulk call gets only the time its oldest event has left: daprd is to give up on an event when its caller is
+   * answered 503, not store it up to a timeout later, when the caller's retry under a new event id may be on its
+   * way (two notifications of one follow).
    */
   Mono<Void> publish(String eventId, byte[] cloudEvent) {
     return Mono.defer(() -> {
-      var pending = new Pending(eventId, cloudEvent,
+      var pending = new Pending(eventId, cloudEvent, System.nanoTime() + timeout.toNanos(),
           new CompletableFuture<Void>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS));
       queue.add(pending);
       drain();
@@ -104,8 +108,10 @@ class BulkPublisher {
   private void send(List<Pending> batch) {
     var request = DaprProtos.BulkPublishRequest.newBuilder().setPubsubName(pubsub).setTopic(topic);
     Map<String, Pending> byId = new HashMap<>(batch.size() * 2);
+    long deadline = Long.MAX_VALUE;
     for (Pending pending : batch) {
       byId.put(pending.eventId(), pending);
+      deadline = Math.min(deadline, pending.deadline());
       request.addEntries(DaprProtos.BulkPublishRequestEntry.newBuilder()
           .setEntryId(pending.eventId())
           // No copy: the bytes are the event's serialized form, which nothing writes to after it is made.
@@ -114,8 +120,10 @@ class BulkPublisher {
     }
     var answer = new Answer(batch, byId);
     try {
-      // The deadline bounds the whole call, waiting for a connection included, so a slot is always given back.
-      dapr.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).bulkPublishEventAlpha1(request.build(), answer);
+      // The deadline bounds the whole call, waiting for a connection included, so a slot is always given back. It
+      // is the oldest event's (see publish).
+      dapr.withDeadlineAfter(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
+          .bulkPublishEventAlpha1(request.build(), answer);
     } catch (RuntimeException refused) { // gRPC reports failures through onError; this is for anything else
       answer.onError(refused);
     }

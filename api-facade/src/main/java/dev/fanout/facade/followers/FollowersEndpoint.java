@@ -7,7 +7,6 @@ import dev.fanout.platform.web.AccessLogFilter;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.List;
-import java.util.Set;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -66,7 +65,7 @@ class FollowersEndpoint {
         .POST(PATH, this::follow)
         .OPTIONS(PATH, request -> ServerResponse.ok().allow(HttpMethod.POST, HttpMethod.OPTIONS).build())
         .route(RequestPredicates.path(PATH), request -> Mono.error(
-            new MethodNotAllowedException(request.method(), Set.of(HttpMethod.POST))))
+            new MethodNotAllowedException(request.method(), List.of(HttpMethod.POST, HttpMethod.OPTIONS))))
         .build();
   }
 

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,11 @@ import org.junit.jupiter.api.Test;
  */
 class BulkPublisherTest {
 
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
   private final List<DaprProtos.BulkPublishRequest> received = new CopyOnWriteArrayList<>();
+  private final List<StreamObserver<DaprProtos.BulkPublishResponse>> replies = new CopyOnWriteArrayList<>();
+  private final List<Long> deadlines = new CopyOnWriteArrayList<>(); // each call's, in System.nanoTime()'s terms
   private volatile boolean sendFails;
   private Server sidecar;
   private ManagedChannel channel;
@@ -63,13 +68,34 @@ class BulkPublisherTest {
     assertThat(received.get(0).getEntries(0).getEntryId()).isEqualTo("second");
   }
 
+  @Test
+  void aBatchThatWaitedForItsSlotGetsOnlyTheTimeItsOldestEventHasLeft() throws IOException {
+    // Given the full timeout, daprd could store an event seconds after its caller was answered 503 and had retried.
+    var publisher = publisherWithOneCallInFlight();
+    publisher.publish("first", event("first")).subscribe(done -> { }, failure -> { });
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 1);
+
+    publisher.publish("second", event("second")).subscribe(done -> { }, failure -> { });
+    long queued = System.nanoTime();
+    Awaitility.await("the second event waits for the slot").during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(2)).until(() -> received.size() == 1);
+    replies.get(0).onNext(DaprProtos.BulkPublishResponse.getDefaultInstance());
+    replies.get(0).onCompleted();
+
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
+    assertThat(received.get(1).getEntries(0).getEntryId()).isEqualTo("second");
+    assertThat(deadlines.get(1)).as("the second call's deadline, 500 ms or more after the event was queued")
+        .isLessThan(queued + TIMEOUT.toNanos() + Duration.ofMillis(100).toNanos());
+  }
+
   private BulkPublisher publisherWithOneCallInFlight() throws IOException {
     sidecar = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
         .addService(new DaprGrpc.DaprImplBase() {
           @Override
           public void bulkPublishEventAlpha1(DaprProtos.BulkPublishRequest request,
               StreamObserver<DaprProtos.BulkPublishResponse> reply) {
-            received.add(request); // and no answer: the call stays in flight until its deadline
+            received.add(request); // no answer unless the test gives one: the call stays in flight
+            replies.add(reply);
           }
         })
         .build()
@@ -79,6 +105,7 @@ class BulkPublisherTest {
     var stub = DaprGrpc.newStub(channel).withInterceptors(new ClientInterceptor() {
       @Override
       public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+        deadlines.add(System.nanoTime() + options.getDeadline().timeRemaining(TimeUnit.NANOSECONDS));
         return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
           @Override
           public void sendMessage(Q message) {
@@ -90,7 +117,7 @@ class BulkPublisherTest {
         };
       }
     });
-    return new BulkPublisher(stub, "pubsub", "followerAdded", 100, 1, Duration.ofSeconds(10));
+    return new BulkPublisher(stub, "pubsub", "followerAdded", 100, 1, TIMEOUT);
   }
 
   private static byte[] event(String id) {

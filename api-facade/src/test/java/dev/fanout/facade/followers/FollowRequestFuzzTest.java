@@ -231,7 +231,7 @@ class FollowRequestFuzzTest {
       @ForAll("anyRequests") Attempt attempt) {
     var result = send(method, URI.create("/followers"), attempt);
 
-    assertThat(result.getResponseHeaders().getAllow()).containsExactly(HttpMethod.POST);
+    assertThat(result.getResponseHeaders().getAllow()).containsExactly(HttpMethod.POST, HttpMethod.OPTIONS);
     assertIsProblem(result, 405);
     verifyNoInteractions(publisher);
   }

@@ -253,7 +253,7 @@ class FollowersEndpointTest {
         .exchange()
         .expectStatus().isEqualTo(HttpStatus.METHOD_NOT_ALLOWED)
         .expectHeader().contentType(PROBLEM_JSON)
-        .expectHeader().valueEquals("Allow", "POST")
+        .expectHeader().valueEquals("Allow", "POST,OPTIONS") // every method the resource supports (RFC 9110)
         .expectBody().jsonPath("$.status").isEqualTo(405);
 
     verifyNoInteractions(publisher);
