@@ -32,7 +32,15 @@ while read -r image; do
   check_image Dockerfile "$(eval "echo \"$image\"")"
 done < <(sed -n 's/^FROM \([^ ]*\).*/\1/p' Dockerfile)
 
+# The images start the apps with the Dockerfile's JAVA_OPTS, the local stack (and the benchmark) with dapr.yaml's:
+# one set of JVM options, written twice, so that a change to one must reach the other.
+java_opts() { sed -n 's/^ *JAVA_OPTS[=:] *"\([^"]*\)".*/\1/p' "$1"; }
+if [[ -z "$(java_opts Dockerfile)" || "$(java_opts Dockerfile)" != "$(java_opts dapr.yaml)" ]]; then
+  echo "check-compose: JAVA_OPTS differ: Dockerfile '$(java_opts Dockerfile)', dapr.yaml '$(java_opts dapr.yaml)'" >&2
+  failures=$((failures + 1))
+fi
+
 if ((failures)); then
   exit 1
 fi
-echo "check-compose: every image is pinned" >&2
+echo "check-compose: every image is pinned; the Dockerfile and dapr.yaml agree on JAVA_OPTS" >&2
