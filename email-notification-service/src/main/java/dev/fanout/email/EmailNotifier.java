@@ -1,7 +1,7 @@
 package dev.fanout.email;
 
-import dev.fanout.platform.logging.BatchingConsoleAppender;
 import dev.fanout.subscriber.FollowerAddedHandler;
+import dev.fanout.subscriber.LoggedEffect;
 import dev.fanout.subscriber.PermanentDeliveryFailure;
 import dev.fanout.subscriber.ReceivedEvent;
 import org.springframework.mail.MailParseException;
@@ -29,10 +29,8 @@ class EmailNotifier implements FollowerAddedHandler {
     // only queues a line, as every other line the subscriber logs there; handing it to another thread would cost a
     // thread switch per event, a third of this JVM's CPU while draining a backlog (BENCHMARKS.md, round 15).
     this.sendOn = mailSender instanceof LoggingMailSender ? Schedulers.immediate() : Schedulers.boundedElastic();
-    // An email written to the log is sent once its line is out, not once it is queued: recorded as handled before
-    // that, a kill in between would lose it for good (BatchingConsoleAppender).
-    this.sent = mailSender instanceof LoggingMailSender
-        ? Mono.fromFuture(BatchingConsoleAppender::whenWritten) : Mono.empty();
+    // An email written to the log is sent once its line is out.
+    this.sent = mailSender instanceof LoggingMailSender ? LoggedEffect.written() : Mono.empty();
   }
 
   @Override

@@ -1,6 +1,6 @@
 package dev.fanout.push;
 
-import dev.fanout.platform.logging.BatchingConsoleAppender;
+import dev.fanout.subscriber.LoggedEffect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -12,10 +12,9 @@ class LoggingPushGateway implements PushGateway {
 
   @Override
   public Mono<Void> send(PushNotification notification) {
-    // Sent once the line is out, not once it is queued: recorded as handled before that, a kill in between would
-    // lose it for good (BatchingConsoleAppender).
+    // Sent once the line is out.
     return Mono.<Void>fromRunnable(() -> log.info("push to={} title=\"{}\" body=\"{}\" event={}",
             notification.userId(), notification.title(), notification.body(), notification.eventId()))
-        .then(Mono.fromFuture(BatchingConsoleAppender::whenWritten));
+        .then(LoggedEffect.written());
   }
 }
