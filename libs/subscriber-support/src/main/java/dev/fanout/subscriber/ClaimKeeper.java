@@ -13,9 +13,10 @@ import reactor.core.publisher.Mono;
 /**
  * Keeps alive the claims of the events being handled, however slow the handler: a live holder must not lose its
  * event to a redelivered copy, from the claim until the effect is recorded, which for a batch is after its slowest
- * event's effect (so an event handled first keeps its claim while it waits for its record). One ticker for the service renews them all, each by its ETag and only while this
- * delivery holds it ({@link IdempotencyStore#renew}); an event handled for longer than {@code claimRenewal} is
- * renewed at least that often, the first time at the first tick after it started.
+ * event's effect (so an event handled first keeps its claim while it waits for its record). One ticker for the
+ * service renews them all, each by its ETag and only while this delivery holds it ({@link IdempotencyStore#renew});
+ * an event handled for longer than {@code claimRenewal} is renewed at least that often, the first time at the first
+ * tick after it started.
  *
  * <p>Not a timer per event, as before: scheduling and cancelling one, and waking the scheduler's thread for it, cost
  * every event about 5 % of a subscriber's CPU (BENCHMARKS.md, round 15), though almost no handler outlives it.
