@@ -23,11 +23,15 @@ import java.util.stream.Collectors;
  * the service's OkHttp path runs for real, and the one place that sees the push service's effects. Its answer
  * depends on the followed user's name, so that a test picks a failure by picking a user:
  * {@code flaky-*} 503 for the first two attempts of each event, then 200; {@code rejected-*} 400 always;
- * {@code down-*} 503 always; {@code slow-*} answers 200 after {@link #SLOW}; anyone else 200.
+ * {@code refused-later-*} 503 the first time, then 400; {@code down-*} 503 always; {@code slow-*} answers 200 after
+ * {@link #SLOW}, {@code pause-*} after {@link #PAUSE}; anyone else 200.
  */
 final class PushGatewayStub implements AutoCloseable {
 
   static final Duration SLOW = Duration.ofSeconds(20);
+
+  /** Long enough to hold the push service's one delivery in flight while a test lines up the next batch. */
+  static final Duration PAUSE = Duration.ofSeconds(1);
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -69,11 +73,15 @@ final class PushGatewayStub implements AutoCloseable {
         status = attempt <= 2 ? 503 : 200;
       } else if (user.startsWith("rejected-")) {
         status = 400;
+      } else if (user.startsWith("refused-later-")) {
+        status = attempt == 1 ? 503 : 400;
       } else if (user.startsWith("down-")) {
         status = 503;
       } else {
         if (user.startsWith("slow-")) {
           sleep(SLOW);
+        } else if (user.startsWith("pause-")) {
+          sleep(PAUSE);
         }
         status = 200;
       }

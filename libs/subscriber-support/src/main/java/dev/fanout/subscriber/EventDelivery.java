@@ -74,6 +74,8 @@ class EventDelivery {
           byId.forEach((id, event) -> {
             if (claims.done().contains(id)) {
               statuses.put(id, duplicate(event));
+            } else if (claims.dropped().contains(id)) {
+              statuses.put(id, droppedBefore(event));
             } else if (!claims.held().contains(id)) {
               statuses.put(id, heldElsewhere(event));
             }
@@ -93,6 +95,12 @@ class EventDelivery {
     log.info("followerAdded id={} trace={} duplicate: already handled, no second effect", event.id(), event.traceId());
     metrics.duplicate();
     return DeliveryStatus.SUCCESS;
+  }
+
+  /** Not tried again; RETRY, as the topic route answers the drop itself, until daprd dead-letters the event. */
+  private DeliveryStatus droppedBefore(ReceivedEvent event) {
+    log.info("followerAdded id={} trace={} RETRY: dropped before, not tried again", event.id(), event.traceId());
+    return DeliveryStatus.RETRY;
   }
 
   private DeliveryStatus heldElsewhere(ReceivedEvent event) {
@@ -129,15 +137,19 @@ class EventDelivery {
         .thenReturn(statuses);
   }
 
-  /** The handler's outcome for one claimed event; releases the claim unless the effect happened. */
+  /**
+   * The handler's outcome for one claimed event. A failed event's claim is released for the next delivery; a
+   * dropped one's is kept, so that the deliveries that may still come (the topic route's retries, see
+   * FollowerAddedSubscription) do not try it again.
+   */
   private Mono<DeliveryStatus> handle(ReceivedEvent event) {
     return handler.handle(event)
         .doOnSuccess(done -> latency.handled(event.data().followedAt()))
         .thenReturn(DeliveryStatus.SUCCESS)
         .onErrorResume(PermanentDeliveryFailure.class, failure -> {
-          log.warn("followerAdded id={} trace={} DROP: {}", event.id(), event.traceId(), failure.getMessage());
+          log.warn("followerAdded id={} trace={} dropped: {}", event.id(), event.traceId(), failure.getMessage());
           return idempotency.markDropped(event.id(), failure.getMessage()).onErrorResume(e -> Mono.empty())
-              .then(release(event)).thenReturn(DeliveryStatus.DROP);
+              .thenReturn(DeliveryStatus.DROP);
         })
         .onErrorResume(failure -> {
           log.warn("followerAdded id={} trace={} RETRY: {}", event.id(), event.traceId(), failure.toString());

@@ -35,6 +35,13 @@ import reactor.core.publisher.Mono;
  * RETRY has daprd deliver that entry again (components/resiliency.yaml) and, once the retries ran out, send it to
  * the dead-letter topic. So a batch is as safe as single deliveries; the cost is that daprd flushes one batch at a
  * time per subscription, so a slow or retried entry delays the entries behind it.
+ *
+ * <p>An event the handler dropped is answered RETRY, not DROP: daprd 1.16 dead-letters an entry DROPped on a retry
+ * by its place in the first attempt's list, in the list of the entries being retried (postman/http/http.go), so it
+ * sends another event to the dead-letter topic and acknowledges this one, or panics once that list is shorter.
+ * Answered RETRY, the event reaches the dead-letter topic once the retries ran out, by daprd's own path for that,
+ * and the dead-letter route acknowledges it as dropped; its claim is kept, so the retries do not try it again. An
+ * entry that cannot be decoded is still DROPped: that is its first attempt, and nothing else can come of it.
  */
 @RestController
 class FollowerAddedSubscription {
@@ -97,8 +104,8 @@ class FollowerAddedSubscription {
       statuses.put(entry.entryId(), null); // keeps daprd's order in the answer
     }
     return delivery.deliverAll(events.values()).map(outcomes -> {
-      outcomes.forEach((eventId, status) -> entriesOfEvent.get(eventId)
-          .forEach(entryId -> statuses.put(entryId, toEntryStatus(status))));
+      outcomes.forEach((eventId, status) -> entriesOfEvent.get(eventId).forEach(entryId -> statuses.put(entryId,
+          toEntryStatus(DeliveryStatus.DROP.equals(status) ? DeliveryStatus.RETRY : status)))); // see the class comment
       return answer(statuses);
     });
   }

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -75,8 +76,8 @@ class IdempotencyStore {
     this.deadLetterTtl = deadLetterTtl;
   }
 
-  /** What claiming a batch found: the events this delivery now holds, and those handled before. */
-  record Claims(Set<String> held, Set<String> done) {
+  /** What claiming a batch found: the events this delivery now holds, those handled before and those dropped. */
+  record Claims(Set<String> held, Set<String> done, Set<String> dropped) {
   }
 
   /**
@@ -110,47 +111,58 @@ class IdempotencyStore {
         && clock.millis() > lease.expiresAtMillis() + leaseLength.toMillis();
   }
 
-  /** Which of these events were handled already. */
-  private Mono<Set<String>> doneAmong(Collection<String> eventIds) {
-    return state.getAll(eventIds.stream().map(id -> "done|" + id).toList())
-        .map(records -> records.stream().filter(done -> done.value() != null)
-            .map(done -> done.key().substring("done|".length())).collect(Collectors.toSet()));
+  /** Which of these events were handled already, and which dropped (one read of both records). */
+  private Mono<Claims> outcomesAmong(Collection<String> eventIds) {
+    List<String> keys = eventIds.stream().flatMap(id -> Stream.of("done|" + id, "dropped|" + id)).toList();
+    return state.getAll(keys).map(records -> new Claims(Set.of(), eventsWith("done|", records),
+        eventsWith("dropped|", records)));
+  }
+
+  private static Set<String> eventsWith(String prefix, List<Record> records) {
+    return records.stream().filter(record -> record.value() != null && record.key().startsWith(prefix))
+        .map(record -> record.key().substring(prefix.length())).collect(Collectors.toSet());
   }
 
   /**
    * Claims the events for the delivery with this token: all of them, in the usual case of fresh events. A refused
    * claim fails the whole transaction, though the other claims of it were written (Redis has no rollback) and the
    * refused one's TTL renewed (harmless: a claim may outlive its done record); the claims carry the token, so that
-   * reading them back tells which are ours. Of the others, those with a done record were handled before;
-   * abandoned claims among the rest are taken over; the rest are held by live deliveries.
+   * reading them back tells which are ours. Of the others, those with a done record were handled before, those
+   * with a dropped record were dropped; abandoned claims among the rest are taken over; the rest are held by live
+   * deliveries.
    */
   Mono<Claims> claimAll(Collection<String> eventIds, String token) {
     if (eventIds.isEmpty()) {
-      return Mono.just(new Claims(Set.of(), Set.of()));
+      return Mono.just(new Claims(Set.of(), Set.of(), Set.of()));
     }
     String lease = lease(token).encode();
     List<Write> claims = eventIds.stream()
         .map(id -> new Write(claimKey(id), lease, NO_RECORD, claimTtl, true)).toList();
     return state.upsertAll(claims)
-        .then(Mono.fromSupplier(() -> new Claims(Set.copyOf(eventIds), Set.of())))
+        .then(Mono.fromSupplier(() -> new Claims(Set.copyOf(eventIds), Set.of(), Set.of())))
         .onErrorResume(someRefused -> claims(eventIds).flatMap(records -> sortOut(records, lease, token)));
   }
 
-  /** After a partly refused claim: which claims are ours, which events were handled, which claims to take over. */
+  /**
+   * After a partly refused claim: which claims are ours, which events were handled or dropped, which claims to take
+   * over.
+   */
   private Mono<Claims> sortOut(List<Record> claims, String lease, String token) {
     Set<String> ours = heldBy(token, claims);
     List<Record> others = claims.stream()
         .filter(claim -> claim.value() != null && !ours.contains(eventId(claim))).toList();
     if (others.isEmpty()) {
-      return Mono.just(new Claims(ours, Set.of()));
+      return Mono.just(new Claims(ours, Set.of(), Set.of()));
     }
-    // Only now the done records: the claim of a handled event outlives its lease, so it must not be taken over.
-    return doneAmong(others.stream().map(IdempotencyStore::eventId).toList()).flatMap(done -> {
+    // Only now the done and dropped records: the claim of a handled or dropped event outlives its lease, so it must
+    // not be taken over.
+    return outcomesAmong(others.stream().map(IdempotencyStore::eventId).toList()).flatMap(found -> {
       List<Record> abandoned = others.stream()
-          .filter(claim -> !done.contains(eventId(claim)))
+          .filter(claim -> !found.done().contains(eventId(claim)) && !found.dropped().contains(eventId(claim)))
           .filter(claim -> abandoned(Lease.decode(claim.value()))).toList();
-      return abandoned.isEmpty() ? Mono.just(new Claims(ours, done))
-          : takeOver(abandoned, lease, token).map(taken -> new Claims(union(ours, taken), done));
+      return abandoned.isEmpty() ? Mono.just(new Claims(ours, found.done(), found.dropped()))
+          : takeOver(abandoned, lease, token)
+              .map(taken -> new Claims(union(ours, taken), found.done(), found.dropped()));
     });
   }
 
