@@ -1,5 +1,6 @@
 package dev.fanout.email;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.BDDMockito.willThrow;
@@ -28,17 +29,22 @@ class EmailDeliveryStatusTest {
   @Autowired
   WebTestClient client;
 
+  @Autowired
+  InMemoryStateStore stateStore;
+
   @MockitoBean
   MailSender mailSender;
 
   @Test
-  void answersDropWhenTheMessageCannotBeParsed() {
+  void dropsTheEventWhenTheMessageCannotBeParsed() {
     willThrow(new MailParseException("bad address")).given(mailSender).send(any(SimpleMailMessage.class));
 
+    // Recorded as dropped and answered RETRY, so that daprd dead-letters it (FollowerAddedSubscription).
     deliver("evt-email-drop")
-        .answers("DROP");
+        .answers("RETRY");
 
     verify(mailSender).send(argThat(toAlice()));
+    assertThat(stateStore.contains("dropped|evt-email-drop")).isTrue();
   }
 
   @Test
@@ -50,6 +56,7 @@ class EmailDeliveryStatusTest {
         .answers("RETRY");
 
     verify(mailSender).send(argThat(toAlice()));
+    assertThat(stateStore.contains("dropped|evt-email-retry")).as("tried again, not dropped").isFalse();
   }
 
   private static ArgumentMatcher<SimpleMailMessage> toAlice() {

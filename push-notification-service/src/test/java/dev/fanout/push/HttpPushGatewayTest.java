@@ -52,6 +52,9 @@ class HttpPushGatewayTest {
   @Autowired
   PushGateway pushGateway;
 
+  @Autowired
+  InMemoryStateStore stateStore;
+
   @ParameterizedTest(name = "gateway answers {0}")
   @ValueSource(ints = {200, 202})
   void answersSuccessAndPostsTheNotificationWhenTheGatewayAccepts(int status) {
@@ -84,6 +87,7 @@ class HttpPushGatewayTest {
     gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(408)));
 
     deliver("evt-transient-408").answers("RETRY");
+    assertThat(stateStore.contains("dropped|evt-transient-408")).as("tried again, not dropped").isFalse();
 
     // Once: OkHttp's own re-send of a 408 is off, so every retry is daprd's, bounded by the retry budget.
     gateway.verify(1, postRequestedFor(urlEqualTo(PUSH_PATH))
@@ -92,10 +96,12 @@ class HttpPushGatewayTest {
 
   @ParameterizedTest(name = "gateway answers {0}")
   @ValueSource(ints = {400, 404})
-  void answersDropWhenTheGatewayRejectsTheNotification(int status) {
+  void dropsTheEventWhenTheGatewayRejectsTheNotification(int status) {
     gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(status).withBody("unknown user")));
 
-    deliver("evt-rejected-" + status).answers("DROP");
+    // Recorded as dropped and answered RETRY, so that daprd dead-letters it (FollowerAddedSubscription).
+    deliver("evt-rejected-" + status).answers("RETRY");
+    assertThat(stateStore.contains("dropped|evt-rejected-" + status)).isTrue();
 
     gateway.verify(1, postRequestedFor(urlEqualTo(PUSH_PATH))
         .withHeader("Idempotency-Key", equalTo("evt-rejected-" + status)));
