@@ -28,11 +28,12 @@ class EventDelivery {
   private static final Logger log = LoggerFactory.getLogger(FollowerAddedSubscription.class);
 
   /**
-   * Attempts at recording effects: about 10 s of back-off between them (each attempt bounded by the sidecar
-   * timeout), longer than a broker restart. The claims stay renewed meanwhile, so a copy redelivered in that time
-   * is retried rather than handled again.
+   * Attempts at recording effects: about a minute of back-off between them (each attempt bounded by the sidecar
+   * timeout), longer than a broker restart, even one that loads a large append-only file. The claims stay renewed
+   * meanwhile, and daprd waits for the answer however long it takes, so a copy redelivered in that time is retried
+   * rather than handled again. (It was about 10 s: a longer outage let such a copy take the claims over.)
    */
-  private static final int RECORD_ATTEMPTS = 7;
+  private static final int RECORD_ATTEMPTS = 32;
 
   private final FollowerAddedHandler handler;
   private final IdempotencyStore idempotency;
@@ -123,8 +124,8 @@ class EventDelivery {
           List<String> handled = claimed.stream().map(ReceivedEvent::id)
               .filter(id -> DeliveryStatus.SUCCESS.equals(statuses.get(id))).toList();
           return handled.isEmpty() ? Mono.<Void>empty() : idempotency.markDoneAll(handled)
-              // The effects happened: their records must outlive a short outage of the store (a Redis restart), or
-              // the redelivery that outage causes would repeat them. Bounded, below processingTimeout.
+              // The effects happened: their records must outlive an outage of the store (a Redis restart), or the
+              // redelivery that outage causes would repeat them.
               .retryWhen(Retry.backoff(RECORD_ATTEMPTS, Duration.ofMillis(250)).maxBackoff(Duration.ofSeconds(2)))
               .onErrorResume(notRecorded -> {
                 // Answering RETRY now would repeat the effects for sure; a later copy only might.
