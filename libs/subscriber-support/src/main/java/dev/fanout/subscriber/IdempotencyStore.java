@@ -111,11 +111,15 @@ class IdempotencyStore {
         && clock.millis() > lease.expiresAtMillis() + leaseLength.toMillis();
   }
 
-  /** Which of these events were handled already, and which dropped (one read of both records). */
-  private Mono<Claims> outcomesAmong(Collection<String> eventIds) {
+  /** Which events were handled already, and which dropped. */
+  private record Outcomes(Set<String> done, Set<String> dropped) {
+  }
+
+  /** The outcomes of these events so far: one read of both records. */
+  private Mono<Outcomes> outcomesAmong(Collection<String> eventIds) {
     List<String> keys = eventIds.stream().flatMap(id -> Stream.of("done|" + id, "dropped|" + id)).toList();
-    return state.getAll(keys).map(records -> new Claims(Set.of(), eventsWith("done|", records),
-        eventsWith("dropped|", records)));
+    return state.getAll(keys)
+        .map(records -> new Outcomes(eventsWith("done|", records), eventsWith("dropped|", records)));
   }
 
   private static Set<String> eventsWith(String prefix, List<Record> records) {
