@@ -120,7 +120,7 @@ class EventDelivery {
   private Mono<Map<String, DeliveryStatus>> handleAll(List<ReceivedEvent> claimed, String token,
       Map<String, DeliveryStatus> statuses) {
     Mono<Void> handledAndRecorded = Flux.fromIterable(claimed)
-        .flatMap(event -> handle(event).doOnNext(status -> statuses.put(event.id(), status)))
+        .flatMap(event -> handle(event, token).doOnNext(status -> statuses.put(event.id(), status)))
         .then(Mono.defer(() -> {
           List<String> handled = claimed.stream().map(ReceivedEvent::id)
               .filter(id -> DeliveryStatus.SUCCESS.equals(statuses.get(id))).toList();
@@ -144,7 +144,7 @@ class EventDelivery {
    * dropped one's is kept, so that the deliveries that may still come (the topic route's retries, see
    * FollowerAddedSubscription) do not try it again.
    */
-  private Mono<DeliveryStatus> handle(ReceivedEvent event) {
+  private Mono<DeliveryStatus> handle(ReceivedEvent event, String token) {
     return handler.handle(event)
         .doOnSuccess(done -> latency.handled(event.data().followedAt()))
         .thenReturn(DeliveryStatus.SUCCESS)
@@ -155,11 +155,11 @@ class EventDelivery {
         })
         .onErrorResume(failure -> {
           log.warn("followerAdded id={} trace={} RETRY: {}", event.id(), event.traceId(), failure.toString());
-          return release(event).thenReturn(DeliveryStatus.RETRY);
+          return release(event, token).thenReturn(DeliveryStatus.RETRY);
         });
   }
 
-  private Mono<Void> release(ReceivedEvent event) {
-    return idempotency.release(event.id()).onErrorResume(stuck -> Mono.empty()); // the lease expires anyway
+  private Mono<Void> release(ReceivedEvent event, String token) {
+    return idempotency.release(event.id(), token).onErrorResume(stuck -> Mono.empty()); // the lease expires anyway
   }
 }

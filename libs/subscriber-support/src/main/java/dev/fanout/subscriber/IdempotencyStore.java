@@ -22,9 +22,10 @@ import reactor.core.publisher.Mono;
  * first-write-wins, renewed while it works); and {@code done|id} once the effect happened. The claim is not
  * deleted then: it stays as long as the done record, so that a fresh event costs only its claim and its done
  * record, and nothing needs to be read unless a claim is refused. A refused claim is an event handled before (its
- * {@code done} tells), held by a live delivery (retried later, by which time that one has finished or failed), or
- * held by a dead one: its lease, which names its expiry, ran out more than a lease's length ago (a margin for clocks
- * that disagree), and it is taken over by its ETag. Twice the lease is shorter than the broker's processingTimeout,
+ * {@code done} tells), held by a live delivery (retried later, by which time that one has finished or failed),
+ * released by a delivery whose handler failed, or held by a dead one: its lease, which names its expiry, ran out
+ * more than a lease's length ago (a margin for clocks that disagree). Released and dead claims are taken over by
+ * their ETag. Twice the lease is shorter than the broker's processingTimeout,
  * so the copy redelivered after a crash takes it over. The lease's own expiry, not the record's TTL, is what frees
  * it: outside a transaction (renewals, takeovers) daprd's Redis store writes a record and its TTL in two commands,
  * and a sidecar killed between them leaves a record without TTL (FaultsIT caught one).
@@ -100,6 +101,12 @@ class IdempotencyStore {
     }
   }
 
+  /**
+   * A released claim's value: no delivery's (theirs are UUIDs), expired since the epoch, so the next delivery takes
+   * the event over at once.
+   */
+  static final Lease RELEASED = new Lease("released", 0);
+
   /** A new lease for the delivery with this token. */
   Lease lease(String token) {
     return new Lease(token, clock.millis() + leaseLength.toMillis());
@@ -171,7 +178,8 @@ class IdempotencyStore {
   }
 
   private Mono<Set<String>> takeOver(List<Record> abandoned, String lease, String token) {
-    abandoned.forEach(claim -> log.warn("followerAdded id={} taking over a claim abandoned since {} ms ago: {}",
+    abandoned.stream().filter(claim -> !RELEASED.equals(Lease.decode(claim.value()))).forEach(claim -> log.warn(
+        "followerAdded id={} taking over a claim abandoned since {} ms ago: {}",
         eventId(claim), clock.millis() - Lease.decode(claim.value()).expiresAtMillis(), claim.value()));
     List<Write> takeovers = abandoned.stream()
         .map(claim -> new Write(claim.key(), lease, claim.etag(), claimTtl, true)).toList();
@@ -187,9 +195,12 @@ class IdempotencyStore {
   }
 
   private static Set<String> heldBy(String token, List<Record> claims) {
-    return claims.stream()
-        .filter(claim -> claim.value() != null && token.equals(Lease.decode(claim.value()).token()))
-        .map(IdempotencyStore::eventId).collect(Collectors.toSet());
+    return claims.stream().filter(claim -> heldBy(token, claim)).map(IdempotencyStore::eventId)
+        .collect(Collectors.toSet());
+  }
+
+  private static boolean heldBy(String token, Record claim) {
+    return claim.value() != null && token.equals(Lease.decode(claim.value()).token());
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {
@@ -226,11 +237,14 @@ class IdempotencyStore {
 
   /** Extends the lease of the delivery with this token, by the claim's ETag: never one another delivery holds. */
   Mono<Void> renew(String eventId, String token) {
-    String key = claimKey(eventId);
-    return state.get(key)
-        .filter(claim -> claim.etag() != null && claim.value() != null
-            && token.equals(Lease.decode(claim.value()).token()))
-        .flatMap(claim -> state.saveAll(List.of(new Write(key, lease(token).encode(), claim.etag(), claimTtl, true))));
+    return state.get(claimKey(eventId)).flatMap(claim -> renew(claim, token));
+  }
+
+  /** {@link #renew} of the claim as read: refused if it changed since. */
+  Mono<Void> renew(Record claim, String token) {
+    return heldBy(token, claim) && claim.etag() != null
+        ? state.saveAll(List.of(new Write(claim.key(), lease(token).encode(), claim.etag(), claimTtl, true)))
+        : Mono.empty();
   }
 
   /** The handler found the event can never have its effect: the dead-letter route must not try it again. */
@@ -249,8 +263,17 @@ class IdempotencyStore {
         .onErrorReturn(false);
   }
 
-  /** The effect did not happen: let the next delivery try. */
-  Mono<Void> release(String eventId) {
-    return state.delete(claimKey(eventId));
+  /**
+   * The effect did not happen: lets the next delivery take the event over at once. The claim is marked released
+   * under its ETag, not deleted: a renewal that read it just before would write a deleted claim back (a write with
+   * an ETag goes through where there is no record), and keep the next deliveries out for a lease, long enough to
+   * send the event to the dead-letter topic. Only this delivery's claim is released, never one taken over from it.
+   */
+  Mono<Void> release(String eventId, String token) {
+    return state.get(claimKey(eventId))
+        .filter(claim -> heldBy(token, claim) && claim.etag() != null)
+        .flatMap(claim -> state.saveAll(List.of(new Write(claim.key(), RELEASED.encode(), claim.etag(), claimTtl,
+            true))))
+        .retry(2); // a renewal wrote in between: read its version and write again
   }
 }

@@ -1,0 +1,62 @@
+package dev.fanout.subscriber;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Releasing a claim against the deliveries that touch it at the same moment: the service's renewal ticker, and a
+ * delivery that took the event over. Against the in-memory state store, which writes as daprd's Redis store does.
+ */
+class IdempotencyStoreTest {
+
+  final InMemoryStateStore daprd = new InMemoryStateStore();
+  final SidecarState state = new SidecarState(IdempotencyStore.STORE, daprd.stub());
+  final IdempotencyStore idempotency = new IdempotencyStore(state, Clock.systemUTC(), Duration.ofSeconds(6),
+      Duration.ofDays(1), Duration.ofDays(7));
+
+  @AfterEach
+  void close() {
+    daprd.close();
+  }
+
+  @Test
+  void aRenewalThatReadTheClaimBeforeItsReleaseDoesNotBringItBack() {
+    idempotency.claimAll(List.of("evt-1"), "token-1").block();
+    var readByTheTicker = state.get("claim|evt-1").block();
+
+    idempotency.release("evt-1", "token-1").block();
+    assertThatThrownBy(() -> idempotency.renew(readByTheTicker, "token-1").block())
+        .as("the renewal's write, by the ETag it read").isNotNull();
+
+    assertThat(idempotency.isClaimed("evt-1").block()).as("free for the next delivery").isFalse();
+    assertThat(idempotency.claimAll(List.of("evt-1"), "token-2").block().held()).containsExactly("evt-1");
+  }
+
+  @Test
+  void aReleaseAfterARenewalStillReleases() {
+    idempotency.claimAll(List.of("evt-2"), "token-1").block();
+    idempotency.renew("evt-2", "token-1").block();
+
+    idempotency.release("evt-2", "token-1").block();
+
+    assertThat(daprd.valueOf("claim|evt-2")).isEqualTo(IdempotencyStore.RELEASED.encode());
+    assertThat(idempotency.isClaimed("evt-2").block()).isFalse();
+  }
+
+  @Test
+  void neverReleasesAClaimAnotherDeliveryTookOver() {
+    String theirs = new IdempotencyStore.Lease("token-2", System.currentTimeMillis() + 6000).encode();
+    daprd.put("claim|evt-3", theirs);
+
+    idempotency.release("evt-3", "token-1").block();
+
+    assertThat(daprd.valueOf("claim|evt-3")).isEqualTo(theirs);
+    assertThat(idempotency.isClaimed("evt-3").block()).isTrue();
+  }
+}
