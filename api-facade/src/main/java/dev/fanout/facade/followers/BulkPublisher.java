@@ -1,6 +1,7 @@
 package dev.fanout.facade.followers;
 
 import com.google.protobuf.UnsafeByteOperations;
+import dev.fanout.platform.sidecar.CallDeadline;
 import io.dapr.client.domain.CloudEvent;
 import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprProtos;
@@ -121,8 +122,8 @@ class BulkPublisher {
     var answer = new Answer(batch, byId);
     try {
       // The deadline bounds the whole call, waiting for a connection included, so a slot is always given back. It
-      // is the oldest event's (see publish).
-      dapr.withDeadlineAfter(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
+      // is the oldest event's (see publish): a CallDeadline, as the SDK's interceptors replace a stub's deadline.
+      CallDeadline.within(dapr, deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
           .bulkPublishEventAlpha1(request.build(), answer);
     } catch (RuntimeException refused) { // gRPC reports failures through onError; this is for anything else
       answer.onError(refused);

@@ -3,6 +3,7 @@ package dev.fanout.facade.followers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fanout.platform.sidecar.SidecarAutoConfiguration;
 import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprProtos;
 import io.grpc.CallOptions;
@@ -10,10 +11,9 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
+import io.grpc.Context;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
-import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.stub.StreamObserver;
@@ -26,10 +26,13 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.util.TestPropertyValues;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 
 /**
- * {@link BulkPublisher}'s bookkeeping of calls in flight, against a real gRPC server standing in for daprd. The
- * Spring-level behaviour (what reaches the sidecar, 202 against 503) is {@link FollowerEventPublisherTest}'s.
+ * {@link BulkPublisher}'s bookkeeping of calls in flight, against a real gRPC server standing in for daprd, called
+ * through the stub the platform builds (the SDK's interceptors included). The Spring-level behaviour (what reaches
+ * the sidecar, 202 against 503) is {@link FollowerEventPublisherTest}'s.
  */
 class BulkPublisherTest {
 
@@ -37,14 +40,14 @@ class BulkPublisherTest {
 
   private final List<DaprProtos.BulkPublishRequest> received = new CopyOnWriteArrayList<>();
   private final List<StreamObserver<DaprProtos.BulkPublishResponse>> replies = new CopyOnWriteArrayList<>();
-  private final List<Long> deadlines = new CopyOnWriteArrayList<>(); // each call's, in System.nanoTime()'s terms
+  private final List<Long> deadlines = new CopyOnWriteArrayList<>(); // as daprd sees them, in nanoTime()'s terms
   private volatile boolean sendFails;
   private Server sidecar;
-  private ManagedChannel channel;
+  private AnnotationConfigApplicationContext platform;
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
+    platform.close();
     sidecar.shutdownNow();
   }
 
@@ -84,7 +87,7 @@ class BulkPublisherTest {
 
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
     assertThat(received.get(1).getEntries(0).getEntryId()).isEqualTo("second");
-    assertThat(deadlines.get(1)).as("the second call's deadline, 500 ms or more after the event was queued")
+    assertThat(deadlines.get(1)).as("the second call's deadline, sent 500 ms or more after the event was queued")
         .isLessThan(queued + TIMEOUT.toNanos() + Duration.ofMillis(100).toNanos());
   }
 
@@ -94,18 +97,21 @@ class BulkPublisherTest {
           @Override
           public void bulkPublishEventAlpha1(DaprProtos.BulkPublishRequest request,
               StreamObserver<DaprProtos.BulkPublishResponse> reply) {
+            deadlines.add(System.nanoTime() + Context.current().getDeadline().timeRemaining(TimeUnit.NANOSECONDS));
             received.add(request); // no answer unless the test gives one: the call stays in flight
             replies.add(reply);
           }
         })
         .build()
         .start();
-    channel = Grpc.newChannelBuilderForAddress("127.0.0.1", sidecar.getPort(), InsecureChannelCredentials.create())
-        .build();
-    var stub = DaprGrpc.newStub(channel).withInterceptors(new ClientInterceptor() {
+    platform = new AnnotationConfigApplicationContext();
+    TestPropertyValues.of("dapr.sidecar.grpc-port=" + sidecar.getPort(),
+        "dapr.sidecar.timeout=" + TIMEOUT.toMillis() + "ms").applyTo(platform);
+    platform.register(SidecarAutoConfiguration.class);
+    platform.refresh();
+    var stub = platform.getBean(DaprGrpc.DaprStub.class).withInterceptors(new ClientInterceptor() {
       @Override
       public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
-        deadlines.add(System.nanoTime() + options.getDeadline().timeRemaining(TimeUnit.NANOSECONDS));
         return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
           @Override
           public void sendMessage(Q message) {

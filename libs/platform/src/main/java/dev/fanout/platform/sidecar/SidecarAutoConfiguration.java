@@ -7,6 +7,7 @@ import io.dapr.client.DaprClientImpl;
 import io.dapr.client.resiliency.ResiliencyOptions;
 import io.dapr.config.Properties;
 import io.dapr.v1.DaprGrpc;
+import io.grpc.ClientInterceptors;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -43,12 +44,13 @@ public class SidecarAutoConfiguration {
    * deadline), but with gRPC's callbacks run on its event loop. The SDK's own calls hand every answer to gRPC's
    * executor, a thread switch per call; answering on the event loop cut the facade's CPU per request to ~0.9 of that
    * (BENCHMARKS.md, round 14). What runs downstream of an answer must therefore not block: it only completes
-   * requests and queues writes and log lines.
+   * requests and queues writes and log lines. A call may also end sooner than the timeout ({@link CallDeadline}).
    */
   @Bean
   @ConditionalOnMissingBean(DaprGrpc.DaprStub.class)
   DaprGrpc.DaprStub daprStub(DaprClient dapr) {
-    return dapr.newGrpcStub(null, channel -> DaprGrpc.newStub(channel).withExecutor(MoreExecutors.directExecutor()));
+    return dapr.newGrpcStub(null, channel -> DaprGrpc.newStub(ClientInterceptors.intercept(channel, new CallDeadline()))
+        .withExecutor(MoreExecutors.directExecutor()));
   }
 
   @Bean
