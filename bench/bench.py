@@ -571,14 +571,19 @@ def floor_root(root):
     return shadow
 
 
-def arrival_phase(stack, pids, rate, seconds):
+def arrival_phase(stack, pids, rate, seconds, direct_token=None):
     """One paced phase from a drained system, timed event by event (event_hops), with the whole machine's CPU and
     each process's (pids, as processes() names them): the measure of the fan-out that works for any subscriber, the
-    floor's too."""
+    floor's too. With the facade daprd's token, the load goes straight to that daprd's publish API instead of the
+    facade: then only the broker → app hop means anything (the events' followedAt is wrk's, to the second)."""
     wait_drained()
     mark, newest, before = stack.mark(), last_stream_id(), machine_busy()
     sampler = Sampler(pids)
-    run = wrk(FACADE, seconds, rate=rate, connections=paced_connections(rate))
+    if direct_token:
+        run = wrk(DAPRD_PUBLISH, seconds, rate=rate, body="data", token=direct_token,
+                  connections=paced_connections(rate))
+    else:
+        run = wrk(FACADE, seconds, rate=rate, connections=paced_connections(rate))
     run["machine_cpu_pct"] = machine_cpu_pct(before)
     run["resources"] = sampler.stop()
     wait_drained()
@@ -679,12 +684,16 @@ def warm_up(pids, limit_s):
             return elapsed, share
 
 
-def warm_paced(rate):
+def warm_paced(rate, direct_token=None):
     """WARM_STEP_S s at the paced rate, discarded, then drained: hundreds of paced connections are a shape of load the
     saturation warm-up (32 connections) does not compile for. Without it the facade's JIT compiled through the
     1000/s phase (0.9-1.6 s of compiler CPU in it), and the first 1000/s phase after a saturation warm-up had the
     worst p99 of three in every stack (BENCHMARKS.md, round 16)."""
-    wrk(FACADE, WARM_STEP_S, rate=rate, connections=paced_connections(rate))
+    if direct_token:
+        wrk(DAPRD_PUBLISH, WARM_STEP_S, rate=rate, body="data", token=direct_token,
+            connections=paced_connections(rate))
+    else:
+        wrk(FACADE, WARM_STEP_S, rate=rate, connections=paced_connections(rate))
     wait_drained()
 
 
