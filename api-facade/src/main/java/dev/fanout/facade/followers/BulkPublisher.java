@@ -74,7 +74,9 @@ class BulkPublisher {
           new CompletableFuture<Void>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS));
       queue.add(pending);
       drain();
-      return Mono.fromFuture(pending.stored(), true)
+      // A caller that leaves (its client went away) cancels its event while it waits: its retry would come under a
+      // new id, and two events are two notifications. Once sent, the event's fate is daprd's.
+      return Mono.fromFuture(pending.stored(), false)
           .onErrorMap(TimeoutException.class, PublishFailedException::new);
     });
   }

@@ -1,10 +1,12 @@
 package dev.fanout.facade.followers;
 
-import java.io.IOException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +33,11 @@ class FollowRequestReader {
   private final int maxBodyBytes;
 
   FollowRequestReader(ObjectMapper mapper, FollowersProperties properties) {
-    // Trailing garbage after the object is a malformed body, not something to ignore.
-    this.json = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    // Trailing garbage after the object is a malformed body, not something to ignore; so is a field named twice,
+    // which parsers disagree on (the first or the last?): a proxy that checked one value must not see us publish the
+    // other.
+    this.json = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
     this.maxBodyBytes = (int) properties.maxBodySize().toBytes();
   }
 
@@ -85,6 +90,9 @@ class FollowRequestReader {
     JsonNode json;
     try {
       json = this.json.readTree(body);
+    } catch (StreamReadException e) {
+      throw InvalidFollowRequestException.badBody(e.getOriginalMessage().startsWith("Duplicate field")
+          ? "The body names a field twice." : "The body is not valid JSON.");
     } catch (IOException e) {
       throw InvalidFollowRequestException.badBody("The body is not valid JSON.");
     }
@@ -122,7 +130,9 @@ class FollowRequestReader {
       try {
         String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), charset);
         String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), charset);
-        fields.putIfAbsent(name, value);
+        if (fields.putIfAbsent(name, value) != null) {
+          throw InvalidFollowRequestException.badBody("The form names " + name + " twice.");
+        }
       } catch (IllegalArgumentException e) {
         throw InvalidFollowRequestException.badBody("The form body is not valid URL encoding.");
       }

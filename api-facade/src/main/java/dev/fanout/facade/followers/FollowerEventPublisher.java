@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -53,10 +52,10 @@ class FollowerEventPublisher {
    * Completes with the event id once daprd has confirmed that the broker stored the event; fails with
    * {@link PublishFailedException} when the sidecar or the broker refuses, fails or is too slow.
    */
-  Mono<String> publish(FollowRequest request, TraceContext trace) {
+  Mono<String> publish(FollowRequest request, TraceContext trace, String eventId) {
     Instant now = clock.instant();
     var event = new CloudEvent<FollowerAdded>();
-    event.setId(UUID.randomUUID().toString());
+    event.setId(eventId);
     event.setSource(SOURCE);
     event.setType(FollowerAdded.CLOUD_EVENT_TYPE);
     event.setSpecversion("1.0");

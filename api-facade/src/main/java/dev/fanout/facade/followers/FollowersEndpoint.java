@@ -7,6 +7,7 @@ import dev.fanout.platform.web.AccessLogFilter;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.List;
+import java.util.UUID;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -28,7 +29,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * {@code POST /followers}: 202 with the event id once the event is in the broker; 503 with Retry-After when that
- * could not be confirmed.
+ * could not be confirmed. A retry with the same {@link IdempotencyKey} publishes the same event id.
  *
  * <p>A functional endpoint, not an annotated controller: for every request the annotated path built a fresh
  * argument-resolver cache, invoked the method reflectively and looked up a JSON encoder for the answer. Net of what
@@ -72,10 +73,12 @@ class FollowersEndpoint {
   Mono<ServerResponse> follow(ServerRequest request) {
     // Before the body is read: turned away afterwards, the client would retry an event already in the broker.
     refuseUnlessJsonIsAcceptable(request);
+    var key = IdempotencyKey.of(request.headers().asHttpHeaders());
     var exchange = request.exchange();
     var trace = AccessLogFilter.traceOf(exchange);
     return reader.read(exchange.getRequest())
-        .flatMap(follow -> publisher.publish(follow, trace))
+        .flatMap(follow -> publisher.publish(follow, trace,
+            key == null ? UUID.randomUUID().toString() : key.eventId(follow)))
         .flatMap(eventId -> {
           AccessLogFilter.note(exchange, "event=" + eventId);
           byte[] answer = answer(eventId);

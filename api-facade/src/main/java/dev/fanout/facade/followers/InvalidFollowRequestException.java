@@ -40,6 +40,10 @@ class InvalidFollowRequestException extends ErrorResponseException {
     return exception;
   }
 
+  static InvalidFollowRequestException badIdempotencyKey(String detail) {
+    return new InvalidFollowRequestException(HttpStatus.BAD_REQUEST, "Invalid Idempotency-Key", detail, null);
+  }
+
   static InvalidFollowRequestException tooLarge(int limitBytes) {
     return new InvalidFollowRequestException(HttpStatus.PAYLOAD_TOO_LARGE, "Request body too large",
         "The request body is larger than " + limitBytes + " bytes.", null);

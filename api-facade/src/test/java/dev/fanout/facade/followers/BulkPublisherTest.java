@@ -91,6 +91,22 @@ class BulkPublisherTest {
         .isLessThan(queued + TIMEOUT.toNanos() + Duration.ofMillis(100).toNanos());
   }
 
+  @Test
+  void anEventWhoseCallerLeftWhileItWaitedForASlotIsNotSent() throws IOException {
+    var publisher = publisherWithOneCallInFlight();
+    publisher.publish("first", event("first")).subscribe(done -> { }, failure -> { });
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 1);
+
+    publisher.publish("second", event("second")).subscribe(done -> { }, failure -> { }).dispose();
+    publisher.publish("third", event("third")).subscribe(done -> { }, failure -> { });
+    replies.get(0).onNext(DaprProtos.BulkPublishResponse.getDefaultInstance());
+    replies.get(0).onCompleted();
+
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
+    assertThat(received.get(1).getEntriesList()).extracting(DaprProtos.BulkPublishRequestEntry::getEntryId)
+        .containsExactly("third");
+  }
+
   private BulkPublisher publisherWithOneCallInFlight() throws IOException {
     sidecar = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
         .addService(new DaprGrpc.DaprImplBase() {

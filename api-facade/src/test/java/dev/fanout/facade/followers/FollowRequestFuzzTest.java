@@ -131,7 +131,7 @@ class FollowRequestFuzzTest {
   @BeforeTry
   void aFreshPublisherThatAlwaysConfirms() {
     reset(publisher);
-    given(publisher.publish(any(), any())).willReturn(Mono.just(EVENT_ID));
+    given(publisher.publish(any(), any(), any())).willReturn(Mono.just(EVENT_ID));
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ class FollowRequestFuzzTest {
       assertThat(result.getResponseHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_JSON);
       assertThat(json(result.getResponseBody()).path("eventId").asText()).isEqualTo(EVENT_ID);
       var published = ArgumentCaptor.forClass(FollowRequest.class);
-      verify(publisher).publish(published.capture(), any());
+      verify(publisher).publish(published.capture(), any(), any());
       verifyNoMoreInteractions(publisher);
       assertObeysTheIdRules(published.getValue());
     } else {
@@ -196,7 +196,7 @@ class FollowRequestFuzzTest {
     assertThat(result.getStatus().value()).as("status").isEqualTo(202);
     assertThat(result.getResponseHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_JSON);
     assertThat(json(result.getResponseBody()).path("eventId").asText()).isEqualTo(EVENT_ID);
-    verify(publisher).publish(eq(new FollowRequest(ids.get1(), ids.get2())), any());
+    verify(publisher).publish(eq(new FollowRequest(ids.get1(), ids.get2())), any(), any());
     verifyNoMoreInteractions(publisher);
   }
 

@@ -6,15 +6,18 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.BDDMockito.given;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 
 import dev.fanout.platform.trace.TraceContext;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.mockito.ArgumentCaptor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -54,7 +57,7 @@ class FollowersEndpointTest {
 
   @Test
   void acceptsAJsonFollowAndAnswersWithTheEventId() {
-    given(publisher.publish(any(), any())).willReturn(Mono.just("event-1"));
+    given(publisher.publish(any(), any(), any())).willReturn(Mono.just("event-1"));
 
     client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
         .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
@@ -62,13 +65,13 @@ class FollowersEndpointTest {
         .expectStatus().isAccepted()
         .expectBody().json("{\"eventId\": \"event-1\"}", true);
 
-    verify(publisher).publish(eq(new FollowRequest("alice", "bob")), any());
+    verify(publisher).publish(eq(new FollowRequest("alice", "bob")), any(), any());
   }
 
   @Test
   @ExtendWith(OutputCaptureExtension.class)
   void namesTheEventInTheRequestsOneAccessLogLine(CapturedOutput output) {
-    given(publisher.publish(any(), any())).willReturn(Mono.just("event-7"));
+    given(publisher.publish(any(), any(), any())).willReturn(Mono.just("event-7"));
 
     client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
         .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
@@ -83,7 +86,7 @@ class FollowersEndpointTest {
 
   @Test
   void acceptsAFormEncodedFollowAsTheOriginalSystemSentIt() {
-    given(publisher.publish(any(), any())).willReturn(Mono.just("event-2"));
+    given(publisher.publish(any(), any(), any())).willReturn(Mono.just("event-2"));
 
     client.post().uri("/followers").contentType(MediaType.APPLICATION_FORM_URLENCODED)
         .bodyValue("userId=alice&followerId=b%C3%B8b.smith")
@@ -91,12 +94,12 @@ class FollowersEndpointTest {
         .expectStatus().isAccepted()
         .expectBody().jsonPath("$.eventId").isEqualTo("event-2");
 
-    verify(publisher).publish(eq(new FollowRequest("alice", "bøb.smith")), any());
+    verify(publisher).publish(eq(new FollowRequest("alice", "bøb.smith")), any(), any());
   }
 
   @Test
   void continuesTheCallersTraceWhenItSendsATraceparent() {
-    given(publisher.publish(any(), any())).willReturn(Mono.just("event-3"));
+    given(publisher.publish(any(), any(), any())).willReturn(Mono.just("event-3"));
     String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
     client.post().uri("/followers").header(TraceContext.HEADER, traceparent)
@@ -105,7 +108,65 @@ class FollowersEndpointTest {
         .expectStatus().isAccepted();
 
     verify(publisher).publish(any(),
-        argThat(trace -> trace.traceId().equals("0af7651916cd43dd8448eb211c80319c")));
+        argThat(trace -> trace.traceId().equals("0af7651916cd43dd8448eb211c80319c")), any());
+  }
+
+  @Test
+  void aRetryWithTheSameIdempotencyKeyPublishesTheSameEventId() {
+    given(publisher.publish(any(), any(), any())).willReturn(Mono.just("event-4"));
+
+    follow("{\"userId\": \"alice\", \"followerId\": \"bob\"}", "\"8e03978e-40d5\"");
+    follow("{\"userId\": \"alice\", \"followerId\": \"bob\"}", "8e03978e-40d5"); // bare, as many clients send it
+    follow("{\"userId\": \"alice\", \"followerId\": \"carol\"}", "8e03978e-40d5"); // the key reused: another event
+    follow("{\"userId\": \"alice\", \"followerId\": \"bob\"}", null);
+    follow("{\"userId\": \"alice\", \"followerId\": \"bob\"}", null);
+
+    var eventIds = ArgumentCaptor.forClass(String.class);
+    verify(publisher, times(5)).publish(any(), any(), eventIds.capture());
+    var ids = eventIds.getAllValues();
+    assertThat(ids.get(1)).as("the retry's").isEqualTo(ids.get(0));
+    assertThat(ids.get(2)).as("another follow's under the same key").isNotEqualTo(ids.get(0));
+    assertThat(ids.get(3)).as("without a key, a fresh id for each request").isNotEqualTo(ids.get(4))
+        .isNotEqualTo(ids.get(0));
+    assertThat(ids).allSatisfy(id -> assertThat(UUID.fromString(id)).isNotNull());
+  }
+
+  private void follow(String body, String idempotencyKey) {
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
+        .headers(headers -> {
+          if (idempotencyKey != null) {
+            headers.set(IdempotencyKey.HEADER, idempotencyKey);
+          }
+        })
+        .bodyValue(body)
+        .exchange()
+        .expectStatus().isAccepted();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("malformedIdempotencyKeys")
+  void rejectsAMalformedIdempotencyKeyAndPublishesNothing(String description, List<String> values) {
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
+        .headers(headers -> headers.put(IdempotencyKey.HEADER, values))
+        .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
+        .exchange()
+        .expectStatus().isBadRequest()
+        .expectHeader().contentType(PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.title").isEqualTo("Invalid Idempotency-Key");
+
+    verifyNoInteractions(publisher);
+  }
+
+  static Stream<Arguments> malformedIdempotencyKeys() {
+    return Stream.of(
+        Arguments.of("empty", List.of("")),
+        Arguments.of("an empty string", List.of("\"\"")),
+        Arguments.of("too long", List.of("k".repeat(IdempotencyKey.MAX_LENGTH + 1))),
+        Arguments.of("an unterminated string", List.of("\"8e03978e")),
+        Arguments.of("a quote inside a string", List.of("\"8e03\"978e\"")),
+        Arguments.of("an unknown escape", List.of("\"8e03\\n978e\"")),
+        Arguments.of("two of them", List.of("first", "second")));
   }
 
   @Test
@@ -195,6 +256,29 @@ class FollowersEndpointTest {
         .expectHeader().contentType(PROBLEM_JSON);
 
     verifyNoInteractions(publisher);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("fieldsNamedTwice")
+  void rejectsABodyThatNamesAFieldTwiceWhicheverValueAParserWouldTake(MediaType type, String body, String detail) {
+    client.post().uri("/followers").contentType(type).bodyValue(body)
+        .exchange()
+        .expectStatus().isBadRequest()
+        .expectHeader().contentType(PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.title").isEqualTo("Malformed request body")
+        .jsonPath("$.detail").value(found -> assertThat((String) found).startsWith(detail));
+
+    verifyNoInteractions(publisher);
+  }
+
+  static Stream<Arguments> fieldsNamedTwice() {
+    return Stream.of(
+        Arguments.of(MediaType.APPLICATION_JSON,
+            "{\"userId\": \"mallory\", \"userId\": \"alice\", \"followerId\": \"bob\"}",
+            "The body names a field twice."),
+        Arguments.of(MediaType.APPLICATION_FORM_URLENCODED, "userId=mallory&followerId=bob&userId=alice",
+            "The form names userId twice."));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -296,7 +380,7 @@ class FollowersEndpointTest {
 
   @Test
   void answersServiceUnavailableWithRetryAfterWhenThePublishIsNotConfirmed() {
-    given(publisher.publish(any(), any()))
+    given(publisher.publish(any(), any(), any()))
         .willReturn(Mono.error(new PublishFailedException(new IllegalStateException("sidecar down"))));
 
     client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
