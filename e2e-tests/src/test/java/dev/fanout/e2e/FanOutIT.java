@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,6 +33,25 @@ class FanOutIT {
     awaitHandledByAll(List.of(eventId), Duration.ofSeconds(30));
     awaitNothingPending();
     for (String subscriber : Fanout.SUBSCRIBERS) {
+      assertThat(handled(subscriber, List.of(eventId))).as(subscriber).containsExactly(Map.entry(eventId, 1L));
+    }
+  }
+
+  @Test
+  void aFollowRetriedWithTheSameIdempotencyKeyIsOneEventHandledOnceByEachSubscriber() {
+    // A client answered 503 cannot know whether its event was stored, and retries: both tries reach the broker here.
+    var key = Map.of("Idempotency-Key", "\"" + UUID.randomUUID() + "\"");
+    String body = "{\"userId\":\"carol\",\"followerId\":\"dave\"}";
+    var first = Fanout.post("application/json", body, key);
+    var retry = Fanout.post("application/json", body, key);
+
+    assertThat(List.of(first.status(), retry.status())).containsExactly(202, 202);
+    String eventId = first.eventId();
+    assertThat(retry.eventId()).isEqualTo(eventId);
+    awaitHandledByAll(List.of(eventId), Duration.ofSeconds(30));
+    for (String subscriber : Fanout.SUBSCRIBERS) {
+      await(subscriber + " has taken both copies").atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200)).until(() -> Fanout.drained(subscriber));
       assertThat(handled(subscriber, List.of(eventId))).as(subscriber).containsExactly(Map.entry(eventId, 1L));
     }
   }

@@ -98,6 +98,23 @@ final class Fanout {
     return first.matches("\\d+") ? Long.parseLong(first) : Long.MAX_VALUE;
   }
 
+  /**
+   * Every entry of the stream delivered to the group of {@code appId} and acknowledged. (XINFO's lag is an estimate
+   * once the stream was trimmed: compare ids instead.)
+   */
+  static boolean drained(String appId) {
+    List<String> stream = E2eStack.stack().redisCli("XINFO", "STREAM", "followerAdded").lines().toList();
+    List<String> groups = E2eStack.stack().redisCli("XINFO", "GROUPS", "followerAdded").lines().toList();
+    int group = groups.indexOf(appId);
+    int newest = stream.indexOf("last-generated-id");
+    if (group < 0 || newest < 0) {
+      return false;
+    }
+    List<String> fields = groups.subList(group, groups.size());
+    String lastDelivered = fields.get(fields.indexOf("last-delivered-id") + 1);
+    return lastDelivered.equals(stream.get(newest + 1)) && pending(appId) == 0;
+  }
+
   /** Redelivered copies of these events that a subscriber recognised and gave no second effect. */
   static long duplicatesSuppressed(String appId, Collection<String> eventIds) {
     Set<String> wanted = Set.copyOf(eventIds);
