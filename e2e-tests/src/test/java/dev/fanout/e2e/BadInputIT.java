@@ -20,6 +20,11 @@ class BadInputIT {
     assertProblem(Fanout.post("application/json", "{\"userId\": \"alice\", \"followerId\": \"alice\"}", Map.of()), 400);
     assertProblem(Fanout.post("application/json", "{\"userId\": \"a b\", \"followerId\": \"bob\"}", Map.of()), 400);
     assertProblem(Fanout.post("text/plain", "alice follows bob", Map.of()), 415);
+    String aliceByBob = "{\"userId\": \"alice\", \"followerId\": \"bob\"}";
+    assertProblem(Fanout.post("application/json", aliceByBob, Map.of("Content-Encoding", "br")), 415);
+    assertProblem(Fanout.post("application/json", aliceByBob, Map.of("Idempotency-Key", "\"unterminated")), 400);
+    assertProblem(Fanout.post("application/json", "{\"userId\": \"mallory\", \"userId\": \"alice\", "
+        + "\"followerId\": \"bob\"}", Map.of()), 400);
     assertProblem(Fanout.post("application/json", "{\"pad\": \"" + "x".repeat(20_000) + "\"}", Map.of()), 413);
 
     assertThat(Fanout.streamLength()).as("XLEN followerAdded").isEqualTo(before);

@@ -10,11 +10,14 @@ import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.stereotype.Component;
@@ -62,6 +65,7 @@ class FollowRequestReader {
     if (body.length == 0) {
       throw InvalidFollowRequestException.badBody("The request body is missing.");
     }
+    refuseEncodedContent(request);
     MediaType contentType = contentType(request);
     if (MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
         || "json".equals(contentType.getSubtypeSuffix())) {
@@ -71,6 +75,15 @@ class FollowRequestReader {
       return parseForm(body, contentType.getCharset() != null ? contentType.getCharset() : StandardCharsets.UTF_8);
     }
     throw InvalidFollowRequestException.unsupportedMediaType(contentType.toString());
+  }
+
+  private static void refuseEncodedContent(ServerHttpRequest request) {
+    List<String> encodings = request.getHeaders().getOrEmpty(HttpHeaders.CONTENT_ENCODING);
+    if (!encodings.stream().flatMap(value -> Arrays.stream(value.split(",")))
+        .allMatch(coding -> coding.isBlank() || coding.strip().equalsIgnoreCase("identity"))) {
+      // Read as it is, a gzipped body would be "not valid JSON", and a form of another coding might even parse.
+      throw InvalidFollowRequestException.unsupportedEncoding(String.join(", ", encodings));
+    }
   }
 
   private static MediaType contentType(ServerHttpRequest request) {

@@ -73,12 +73,10 @@ class FollowersEndpoint {
   Mono<ServerResponse> follow(ServerRequest request) {
     // Before the body is read: turned away afterwards, the client would retry an event already in the broker.
     refuseUnlessJsonIsAcceptable(request);
-    var key = IdempotencyKey.of(request.headers().asHttpHeaders());
     var exchange = request.exchange();
     var trace = AccessLogFilter.traceOf(exchange);
     return reader.read(exchange.getRequest())
-        .flatMap(follow -> publisher.publish(follow, trace,
-            key == null ? UUID.randomUUID().toString() : key.eventId(follow)))
+        .flatMap(follow -> publisher.publish(follow, trace, eventId(request, follow)))
         .flatMap(eventId -> {
           AccessLogFilter.note(exchange, "event=" + eventId);
           byte[] answer = answer(eventId);
@@ -87,6 +85,12 @@ class FollowersEndpoint {
               .body(bytes(answer));
         })
         .onErrorMap(PublishFailedException.class, this::unavailable);
+  }
+
+  /** The same for every try of a follow with an Idempotency-Key; fresh for each request without one. */
+  private static String eventId(ServerRequest request, FollowRequest follow) {
+    var key = IdempotencyKey.of(request.headers().asHttpHeaders());
+    return key == null ? UUID.randomUUID().toString() : key.eventId(follow);
   }
 
   /** As {@code produces} would: no Accept header, or one that admits application/json. */

@@ -3,6 +3,7 @@ package dev.fanout.facade.followers;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
@@ -42,6 +43,14 @@ class InvalidFollowRequestException extends ErrorResponseException {
 
   static InvalidFollowRequestException badIdempotencyKey(String detail) {
     return new InvalidFollowRequestException(HttpStatus.BAD_REQUEST, "Invalid Idempotency-Key", detail, null);
+  }
+
+  /** RFC 9110, 15.5.16: a content coding the server does not take is a 415, naming the ones it takes. */
+  static InvalidFollowRequestException unsupportedEncoding(String contentEncoding) {
+    var exception = new InvalidFollowRequestException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported content encoding",
+        "Content-Encoding " + contentEncoding + " is not supported; send the body unencoded.", null);
+    exception.getHeaders().add(HttpHeaders.ACCEPT_ENCODING, "identity");
+    return exception;
   }
 
   static InvalidFollowRequestException tooLarge(int limitBytes) {

@@ -591,7 +591,7 @@ class FollowRequestFuzzTest {
     Arbitrary<String> name = Arbitraries.oneOf(
         Arbitraries.of("Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Content-Encoding",
             "traceparent", "tracestate", "Origin", "Forwarded", "X-Forwarded-Prefix", "X-Forwarded-Host",
-            "X-HTTP-Method-Override", "Cookie", "Authorization", "Expect"),
+            "X-HTTP-Method-Override", "Cookie", "Authorization", "Expect", "Idempotency-Key"),
         Arbitraries.strings().withChars("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
             .ofMinLength(1).ofMaxLength(20).map(n -> "X-" + n));
     Arbitrary<Tuple2<String, String>> header = Arbitraries.frequencyOf(

@@ -282,6 +282,31 @@ class FollowersEndpointTest {
   }
 
   @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"gzip", "br", "identity, gzip"})
+  void rejectsAnEncodedBodyNamingTheEncodingsItTakes(String encoding) {
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON).header("Content-Encoding", encoding)
+        .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
+        .exchange()
+        .expectStatus().isEqualTo(HttpStatus.UNSUPPORTED_MEDIA_TYPE)
+        .expectHeader().contentType(PROBLEM_JSON)
+        .expectHeader().valueEquals("Accept-Encoding", "identity")
+        .expectBody()
+        .jsonPath("$.title").isEqualTo("Unsupported content encoding");
+
+    verifyNoInteractions(publisher);
+  }
+
+  @Test
+  void acceptsABodyDeclaredUnencoded() {
+    given(publisher.publish(any(), any(), any())).willReturn(Mono.just("event-5"));
+
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON).header("Content-Encoding", "identity")
+        .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
+        .exchange()
+        .expectStatus().isAccepted();
+  }
+
+  @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"text/plain", "application/xml", "multipart/form-data; boundary=x"})
   void rejectsAnUnsupportedMediaType(String contentType) {
     client.post().uri("/followers").header("Content-Type", contentType).bodyValue("userId=alice&followerId=bob")
