@@ -47,29 +47,37 @@ class BulkPublisher {
   private final String topic;
   private final int maxBatch;
   private final int maxInFlight;
+  private final int maxQueued;
   private final Duration timeout;
   private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger(); // the queue's size, which it counts only by walking it
   private final AtomicInteger inFlight = new AtomicInteger();
 
-  BulkPublisher(DaprGrpc.DaprStub dapr, String pubsub, String topic, int maxBatch, int maxInFlight,
+  BulkPublisher(DaprGrpc.DaprStub dapr, String pubsub, String topic, int maxBatch, int maxInFlight, int maxQueued,
       Duration timeout) {
     this.dapr = dapr;
     this.pubsub = pubsub;
     this.topic = topic;
     this.maxBatch = maxBatch;
     this.maxInFlight = maxInFlight;
+    this.maxQueued = maxQueued;
     this.timeout = timeout;
   }
 
   /**
    * Completes once daprd confirmed the event stored; fails with {@link PublishFailedException} otherwise, at the
-   * latest after {@code timeout}, queueing included. An event whose time ran out while queued is not sent, and a
+   * latest after {@code timeout}, queueing included, and at once when {@code maxQueued} events already wait. An event whose time ran out while queued is not sent, and a
    * bulk call gets only the time its oldest event has left: daprd is to give up on an event when its caller is
    * answered 503, not store it up to a timeout later, when the caller's retry under a new event id may be on its
    * way (two notifications of one follow).
    */
   Mono<Void> publish(String eventId, byte[] cloudEvent) {
     return Mono.defer(() -> {
+      if (queued.incrementAndGet() > maxQueued) {
+        queued.decrementAndGet();
+        return Mono.error(new PublishFailedException(new IllegalStateException(
+            maxQueued + " events already wait for the sidecar")));
+      }
       var pending = new Pending(eventId, cloudEvent, System.nanoTime() + timeout.toNanos(),
           new CompletableFuture<Void>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS));
       queue.add(pending);
@@ -96,6 +104,7 @@ class BulkPublisher {
       }
       List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 16));
       for (Pending next; batch.size() < maxBatch && (next = queue.poll()) != null; ) {
+        queued.decrementAndGet();
         if (!next.stored().isDone()) { // else its caller has had its answer: publishing it now would surprise
           batch.add(next);
         }

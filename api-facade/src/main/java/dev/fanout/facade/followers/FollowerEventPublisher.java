@@ -42,7 +42,7 @@ class FollowerEventPublisher {
   FollowerEventPublisher(DaprGrpc.DaprStub dapr, ObjectMapper mapper, DaprSidecarProperties sidecar,
       FollowersProperties properties, Clock clock) {
     this.bulk = new BulkPublisher(dapr, FollowerAdded.PUBSUB, FollowerAdded.TOPIC, properties.maxBatch(),
-        properties.maxBatchesInFlight(), sidecar.timeout());
+        properties.maxBatchesInFlight(), properties.maxQueued(), sidecar.timeout());
     // CloudEvent has optional attributes (data_base64, tracestate, ...): leave them out rather than send nulls.
     this.cloudEventMapper = mapper.copy().setSerializationInclusion(JsonInclude.Include.NON_NULL);
     this.clock = clock;

@@ -10,19 +10,24 @@ import org.springframework.util.unit.DataSize;
  * @param maxBatch most events in one bulk publish to daprd (see {@link BulkPublisher})
  * @param maxBatchesInFlight bulk publishes outstanding at once; further events wait for one to end and go out
  *     together in the next
+ * @param maxQueued most events waiting for a bulk publish; beyond them a follow is answered 503 at once, so that an
+ *     overload many times the sidecar's pace fills neither the heap nor its callers' waits (each event would
+ *     otherwise wait up to the sidecar timeout). Thousands are a second or two of this facade's pace.
  */
 @ConfigurationProperties("fanout.followers")
 record FollowersProperties(
     @DefaultValue("16KB") DataSize maxBodySize,
     @DefaultValue("2") int retryAfterSeconds,
     @DefaultValue("100") int maxBatch,
-    @DefaultValue("2") int maxBatchesInFlight) {
+    @DefaultValue("2") int maxBatchesInFlight,
+    @DefaultValue("5000") int maxQueued) {
 
   FollowersProperties {
-    // Zero would not fail loudly: every publish would wait in the queue and end in a 503. Refuse to start instead.
-    if (maxBatch < 1 || maxBatchesInFlight < 1) {
-      throw new IllegalArgumentException("fanout.followers.max-batch and max-batches-in-flight must be at least 1,"
-          + " not " + maxBatch + " and " + maxBatchesInFlight);
+    // Zero would not fail loudly: every publish would wait in the queue, or be refused, and end in a 503. Refuse to
+    // start instead.
+    if (maxBatch < 1 || maxBatchesInFlight < 1 || maxQueued < 1) {
+      throw new IllegalArgumentException("fanout.followers.max-batch, max-batches-in-flight and max-queued must be"
+          + " at least 1, not " + maxBatch + ", " + maxBatchesInFlight + " and " + maxQueued);
     }
   }
 }

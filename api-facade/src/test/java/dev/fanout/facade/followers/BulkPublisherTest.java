@@ -107,7 +107,36 @@ class BulkPublisherTest {
         .containsExactly("third");
   }
 
+  @Test
+  void refusesAtOnceAnEventBeyondTheQueuesLimitAndTakesMoreOnceItDrains() throws IOException {
+    var publisher = publisherWithOneCallInFlight(2);
+    publisher.publish("in-flight", event("in-flight")).subscribe(done -> { }, failure -> { });
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 1);
+    var queued = List.of(publisher.publish("queued-1", event("queued-1")).toFuture(),
+        publisher.publish("queued-2", event("queued-2")).toFuture());
+
+    assertThatThrownBy(() -> publisher.publish("refused", event("refused")).block(Duration.ofMillis(100)))
+        .as("answered before any timeout").isInstanceOf(PublishFailedException.class);
+
+    replies.get(0).onNext(DaprProtos.BulkPublishResponse.getDefaultInstance());
+    replies.get(0).onCompleted();
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
+    assertThat(received.get(1).getEntriesList()).extracting(DaprProtos.BulkPublishRequestEntry::getEntryId)
+        .containsExactly("queued-1", "queued-2");
+    replies.get(1).onNext(DaprProtos.BulkPublishResponse.getDefaultInstance());
+    replies.get(1).onCompleted();
+    assertThat(queued).allSatisfy(stored -> assertThat(stored).succeedsWithin(Duration.ofSeconds(5)));
+
+    publisher.publish("later", event("later")).subscribe(done -> { }, failure -> { });
+    Awaitility.await("room again once the queue drained").atMost(Duration.ofSeconds(5))
+        .until(() -> received.size() == 3);
+  }
+
   private BulkPublisher publisherWithOneCallInFlight() throws IOException {
+    return publisherWithOneCallInFlight(100);
+  }
+
+  private BulkPublisher publisherWithOneCallInFlight(int maxQueued) throws IOException {
     sidecar = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
         .addService(new DaprGrpc.DaprImplBase() {
           @Override
@@ -139,7 +168,7 @@ class BulkPublisherTest {
         };
       }
     });
-    return new BulkPublisher(stub, "pubsub", "followerAdded", 100, 1, TIMEOUT);
+    return new BulkPublisher(stub, "pubsub", "followerAdded", 100, 1, maxQueued, TIMEOUT);
   }
 
   private static byte[] event(String id) {
