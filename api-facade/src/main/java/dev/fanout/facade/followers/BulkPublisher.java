@@ -5,13 +5,14 @@ import dev.fanout.platform.sidecar.CallDeadline;
 import io.dapr.client.domain.CloudEvent;
 import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprProtos;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,9 @@ class BulkPublisher {
   /** An event to send; {@code deadline} is {@link System#nanoTime()}'s when its caller gets a 503 instead. */
   private record Pending(String eventId, byte[] cloudEvent, long deadline, CompletableFuture<Void> stored) {
   }
+
+  /** Less time than this left, an event is not worth a call of its own: it fails with its batch. */
+  private static final long MIN_CALL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final DaprGrpc.DaprStub dapr;
   private final String pubsub;
@@ -119,18 +123,22 @@ class BulkPublisher {
 
   private void send(List<Pending> batch) {
     var request = DaprProtos.BulkPublishRequest.newBuilder().setPubsubName(pubsub).setTopic(topic);
-    Map<String, Pending> byId = new HashMap<>(batch.size() * 2);
+    Set<String> ids = new HashSet<>(batch.size() * 2);
     long deadline = Long.MAX_VALUE;
     for (Pending pending : batch) {
-      byId.put(pending.eventId(), pending);
       deadline = Math.min(deadline, pending.deadline());
+      if (!ids.add(pending.eventId())) {
+        // Two requests for one event (a client's retry with its Idempotency-Key, the first still waiting): one
+        // entry, which answers both. daprd refuses a whole bulk call that names an entry twice.
+        continue;
+      }
       request.addEntries(DaprProtos.BulkPublishRequestEntry.newBuilder()
           .setEntryId(pending.eventId())
           // No copy: the bytes are the event's serialized form, which nothing writes to after it is made.
           .setEvent(UnsafeByteOperations.unsafeWrap(pending.cloudEvent()))
           .setContentType(CloudEvent.CONTENT_TYPE));
     }
-    var answer = new Answer(batch, byId);
+    var answer = new Answer(batch, ids);
     try {
       // The deadline bounds the whole call, waiting for a connection included, so a slot is always given back. It
       // is the oldest event's (see publish): a CallDeadline, as the SDK's interceptors replace a stub's deadline.
@@ -145,13 +153,13 @@ class BulkPublisher {
   private final class Answer implements StreamObserver<DaprProtos.BulkPublishResponse> {
 
     private final List<Pending> batch;
-    private final Map<String, Pending> byId;
+    private final Set<String> ids;
     private final AtomicBoolean ended = new AtomicBoolean();
     private DaprProtos.BulkPublishResponse response;
 
-    Answer(List<Pending> batch, Map<String, Pending> byId) {
+    Answer(List<Pending> batch, Set<String> ids) {
       this.batch = batch;
-      this.byId = byId;
+      this.ids = ids;
     }
 
     @Override
@@ -174,28 +182,42 @@ class BulkPublisher {
       if (response == null) {
         fail(batch, new IllegalStateException("the sidecar gave no answer"));
       } else {
-        settle(batch, byId, response);
+        settle(batch, ids, response);
       }
     }
   }
 
+  /**
+   * A call that failed as a whole. One that ran out of its oldest event's time leaves the batch's other events time
+   * of their own: they go out again in a later call, under the same ids, so that the oldest event's deadline does not
+   * become theirs. If this call stored some of them after all, the broker holds two copies of those events, and the
+   * subscribers take the second for the duplicate it is.
+   */
   private void fail(List<Pending> batch, Throwable failure) {
     inFlight.decrementAndGet();
-    batch.forEach(pending -> pending.stored().completeExceptionally(new PublishFailedException(failure)));
+    boolean outOfTime = Status.fromThrowable(failure).getCode() == Status.Code.DEADLINE_EXCEEDED;
+    for (Pending pending : batch) {
+      if (outOfTime && !pending.stored().isDone() && pending.deadline() - System.nanoTime() > MIN_CALL_NANOS) {
+        queued.incrementAndGet();
+        queue.add(pending);
+      } else {
+        pending.stored().completeExceptionally(new PublishFailedException(failure));
+      }
+    }
     drain();
   }
 
-  private void settle(List<Pending> batch, Map<String, Pending> byId, DaprProtos.BulkPublishResponse response) {
+  private void settle(List<Pending> batch, Set<String> ids, DaprProtos.BulkPublishResponse response) {
     inFlight.decrementAndGet();
     for (var failed : response.getFailedEntriesList()) {
       var failure = new PublishFailedException(new IllegalStateException(failed.getError()));
-      Pending pending = byId.get(failed.getEntryId());
-      if (pending == null) {
+      if (!ids.contains(failed.getEntryId())) {
         // A failure we cannot pin on one entry: none of them may be reported stored.
         batch.forEach(each -> each.stored().completeExceptionally(failure));
         break;
       }
-      pending.stored().completeExceptionally(failure);
+      batch.stream().filter(pending -> pending.eventId().equals(failed.getEntryId()))
+          .forEach(pending -> pending.stored().completeExceptionally(failure));
     }
     batch.forEach(pending -> pending.stored().complete(null)); // no-op for those already failed
     drain();

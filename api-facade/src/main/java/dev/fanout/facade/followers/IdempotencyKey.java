@@ -15,7 +15,7 @@ import org.springframework.http.HttpHeaders;
  *
  * <p>The event id is a name-based UUID of the key and the follow: a key reused for another follow names another
  * event, never swallowing it as a duplicate. The value is a Structured Field string ({@code "…"}, as the draft
- * defines it) or, as many clients send it, the bare characters.
+ * defines it; parameters after it are ignored) or, as many clients send it, the bare characters.
  */
 record IdempotencyKey(String value) {
 
@@ -33,32 +33,34 @@ record IdempotencyKey(String value) {
           "Send one " + HEADER + " header, not " + values.size() + ".");
     }
     String raw = values.get(0).strip();
-    boolean quoted = raw.length() >= 2 && raw.startsWith("\"") && raw.endsWith("\"");
-    String key = quoted ? unquote(raw) : raw;
-    if (key == null || (!quoted && raw.contains("\"")) || key.isEmpty() || key.length() > MAX_LENGTH
+    String key = raw.startsWith("\"") ? sfString(raw) : raw.contains("\"") ? null : raw;
+    if (key == null || key.isEmpty() || key.length() > MAX_LENGTH
         || !key.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
       throw InvalidFollowRequestException.badIdempotencyKey(HEADER + " must be 1 to " + MAX_LENGTH
-          + " printable ASCII characters, as a quoted string (\"8e03978e-40d5-43e8-bc93-6894a57f9324\") or bare.");
+          + " printable ASCII characters, as a Structured Field string (\"8e03978e-40d5-43e8-bc93-6894a57f9324\")"
+          + " or bare, without quotes.");
     }
     return new IdempotencyKey(key);
   }
 
-  /** A Structured Field string's content; null when its escapes are malformed. */
-  private static String unquote(String quoted) {
-    var content = new StringBuilder(quoted.length());
-    for (int i = 1; i < quoted.length() - 1; i++) {
-      char c = quoted.charAt(i);
+  /** The content of an RFC 8941 String (its parameters, ";…", ignored); null when it is malformed. */
+  private static String sfString(String item) {
+    var content = new StringBuilder(item.length());
+    for (int i = 1; i < item.length(); i++) {
+      char c = item.charAt(i);
+      if (c == '"') {
+        String parameters = item.substring(i + 1);
+        return parameters.isEmpty() || parameters.startsWith(";") ? content.toString() : null;
+      }
       if (c == '\\') {
-        if (++i == quoted.length() - 1 || (quoted.charAt(i) != '"' && quoted.charAt(i) != '\\')) {
+        if (++i == item.length() || (item.charAt(i) != '"' && item.charAt(i) != '\\')) {
           return null;
         }
-        c = quoted.charAt(i);
-      } else if (c == '"') {
-        return null;
+        c = item.charAt(i);
       }
       content.append(c);
     }
-    return content.toString();
+    return null; // unterminated
   }
 
   /** The event id of this follow under this key, the same on every try. */

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -132,11 +133,64 @@ class BulkPublisherTest {
         .until(() -> received.size() == 3);
   }
 
+  @Test
+  void twoRequestsForOneEventInOneBatchGoOutAsOneEntryThatAnswersBoth() throws IOException {
+    // A client's retry with its Idempotency-Key while the first try waits: daprd refuses a whole bulk call that
+    // names an entry twice, and every other event of the batch would have its 503.
+    var publisher = publisherWithOneCallInFlight();
+    publisher.publish("first", event("first")).subscribe(done -> { }, failure -> { });
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 1);
+    var tries = List.of(publisher.publish("retried", event("retried")).toFuture(),
+        publisher.publish("other", event("other")).toFuture(),
+        publisher.publish("retried", event("retried")).toFuture());
+
+    answer(0);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
+    assertThat(received.get(1).getEntriesList()).extracting(DaprProtos.BulkPublishRequestEntry::getEntryId)
+        .containsExactly("retried", "other");
+    answer(1);
+    assertThat(tries).allSatisfy(stored -> assertThat(stored).succeedsWithin(Duration.ofSeconds(5)));
+  }
+
+  @Test
+  void theOtherEventsOfABatchThatRanOutOfItsOldestEventsTimeGoOutAgainWithTheirOwn() throws IOException {
+    var publisher = publisherWithOneCallInFlight(100, Duration.ofSeconds(2));
+    publisher.publish("first", event("first")).subscribe(done -> { }, failure -> { });
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 1);
+    var oldest = publisher.publish("oldest", event("oldest")).toFuture();
+    Awaitility.await("a second passes").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+        .until(() -> received.size() == 1);
+    var younger = publisher.publish("younger", event("younger")).toFuture();
+
+    answer(0); // both leave in one call, with the oldest event's remaining second, and daprd does not answer
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
+    assertThat(received.get(1).getEntriesList()).extracting(DaprProtos.BulkPublishRequestEntry::getEntryId)
+        .containsExactly("oldest", "younger");
+
+    Awaitility.await("the younger event sent again once that call ran out of time").atMost(Duration.ofSeconds(5))
+        .until(() -> received.size() == 3);
+    assertThat(received.get(2).getEntriesList()).extracting(DaprProtos.BulkPublishRequestEntry::getEntryId)
+        .containsExactly("younger");
+    answer(2);
+    assertThat(younger).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(oldest).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(PublishFailedException.class);
+  }
+
+  private void answer(int call) {
+    replies.get(call).onNext(DaprProtos.BulkPublishResponse.getDefaultInstance());
+    replies.get(call).onCompleted();
+  }
+
   private BulkPublisher publisherWithOneCallInFlight() throws IOException {
     return publisherWithOneCallInFlight(100);
   }
 
   private BulkPublisher publisherWithOneCallInFlight(int maxQueued) throws IOException {
+    return publisherWithOneCallInFlight(maxQueued, TIMEOUT);
+  }
+
+  private BulkPublisher publisherWithOneCallInFlight(int maxQueued, Duration timeout) throws IOException {
     sidecar = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
         .addService(new DaprGrpc.DaprImplBase() {
           @Override
@@ -168,7 +222,7 @@ class BulkPublisherTest {
         };
       }
     });
-    return new BulkPublisher(stub, "pubsub", "followerAdded", 100, 1, maxQueued, TIMEOUT);
+    return new BulkPublisher(stub, "pubsub", "followerAdded", 100, 1, maxQueued, timeout);
   }
 
   private static byte[] event(String id) {

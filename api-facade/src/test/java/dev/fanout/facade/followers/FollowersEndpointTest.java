@@ -117,16 +117,18 @@ class FollowersEndpointTest {
 
     follow("{\"userId\": \"alice\", \"followerId\": \"bob\"}", "\"8e03978e-40d5\"");
     follow("{\"userId\": \"alice\", \"followerId\": \"bob\"}", "8e03978e-40d5"); // bare, as many clients send it
+    follow("{\"userId\": \"alice\", \"followerId\": \"bob\"}", "\"8e03978e-40d5\";v=1"); // with parameters
     follow("{\"userId\": \"alice\", \"followerId\": \"carol\"}", "8e03978e-40d5"); // the key reused: another event
     follow("{\"userId\": \"alice\", \"followerId\": \"bob\"}", null);
     follow("{\"userId\": \"alice\", \"followerId\": \"bob\"}", null);
 
     var eventIds = ArgumentCaptor.forClass(String.class);
-    verify(publisher, times(5)).publish(any(), any(), eventIds.capture());
+    verify(publisher, times(6)).publish(any(), any(), eventIds.capture());
     var ids = eventIds.getAllValues();
     assertThat(ids.get(1)).as("the retry's").isEqualTo(ids.get(0));
-    assertThat(ids.get(2)).as("another follow's under the same key").isNotEqualTo(ids.get(0));
-    assertThat(ids.get(3)).as("without a key, a fresh id for each request").isNotEqualTo(ids.get(4))
+    assertThat(ids.get(2)).as("the retry's, the key with parameters").isEqualTo(ids.get(0));
+    assertThat(ids.get(3)).as("another follow's under the same key").isNotEqualTo(ids.get(0));
+    assertThat(ids.get(4)).as("without a key, a fresh id for each request").isNotEqualTo(ids.get(5))
         .isNotEqualTo(ids.get(0));
     assertThat(ids).allSatisfy(id -> assertThat(UUID.fromString(id)).isNotNull());
   }
@@ -165,6 +167,7 @@ class FollowersEndpointTest {
         Arguments.of("too long", List.of("k".repeat(IdempotencyKey.MAX_LENGTH + 1))),
         Arguments.of("an unterminated string", List.of("\"8e03978e")),
         Arguments.of("a quote inside a string", List.of("\"8e03\"978e\"")),
+        Arguments.of("a quote in a bare key", List.of("8e03\"978e")),
         Arguments.of("an unknown escape", List.of("\"8e03\\n978e\"")),
         Arguments.of("two of them", List.of("first", "second")));
   }
