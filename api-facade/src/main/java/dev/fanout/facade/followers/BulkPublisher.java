@@ -70,10 +70,11 @@ class BulkPublisher {
 
   /**
    * Completes once daprd confirmed the event stored; fails with {@link PublishFailedException} otherwise, at the
-   * latest after {@code timeout}, queueing included, and at once when {@code maxQueued} events already wait. An event whose time ran out while queued is not sent, and a
-   * bulk call gets only the time its oldest event has left: daprd is to give up on an event when its caller is
-   * answered 503, not store it up to a timeout later, when the caller's retry under a new event id may be on its
-   * way (two notifications of one follow).
+   * latest after {@code timeout}, queueing included, and at once when {@code maxQueued} events already wait. An
+   * event whose time ran out while queued is not sent, and a bulk call gets only the time its oldest event has left
+   * (see {@link #fail} for the others): daprd is to give up on an event when its caller is answered 503, not store
+   * it up to a timeout later, when the caller's retry under a new event id may be on its way (two notifications of
+   * one follow).
    */
   Mono<Void> publish(String eventId, byte[] cloudEvent) {
     return Mono.defer(() -> {

@@ -25,10 +25,10 @@ import reactor.core.publisher.Mono;
  * {@code done} tells), held by a live delivery (retried later, by which time that one has finished or failed),
  * released by a delivery whose handler failed, or held by a dead one: its lease, which names its expiry, ran out
  * more than a lease's length ago (a margin for clocks that disagree). Released and dead claims are taken over by
- * their ETag. Twice the lease is shorter than the broker's processingTimeout,
- * so the copy redelivered after a crash takes it over. The lease's own expiry, not the record's TTL, is what frees
- * it: outside a transaction (renewals, takeovers) daprd's Redis store writes a record and its TTL in two commands,
- * and a sidecar killed between them leaves a record without TTL (FaultsIT caught one).
+ * their ETag. Twice the lease is shorter than the broker's processingTimeout, so the copy redelivered after a crash
+ * takes it over. The lease's own expiry, not the record's TTL, is what frees it: outside a transaction (renewals,
+ * takeovers) daprd's Redis store writes a record and its TTL in two commands, and a sidecar killed between them
+ * leaves a record without TTL (FaultsIT caught one).
  *
  * <p>A batch of fresh events costs two calls whatever its size ({@link #claimAll}, {@link #markDoneAll}), each one
  * transaction, which daprd's Redis store sends in one round trip (a bulk save is two round trips per key); reading
