@@ -50,6 +50,16 @@ class IdempotencyStoreTest {
   }
 
   @Test
+  void aReleaseThatARenewalOvertookBetweenItsReadAndItsWriteReadsAgainAndReleases() {
+    idempotency.claimAll(List.of("evt-4"), "token-1").block();
+    daprd.beforeNextSave("claim|evt-4", () -> idempotency.renew("evt-4", "token-1").block());
+
+    idempotency.release("evt-4", "token-1").block();
+
+    assertThat(daprd.valueOf("claim|evt-4")).isEqualTo(IdempotencyStore.RELEASED.encode());
+  }
+
+  @Test
   void neverReleasesAClaimAnotherDeliveryTookOver() {
     String theirs = new IdempotencyStore.Lease("token-2", System.currentTimeMillis() + 6000).encode();
     daprd.put("claim|evt-3", theirs);

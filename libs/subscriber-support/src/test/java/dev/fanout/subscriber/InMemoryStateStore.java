@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,6 +49,7 @@ public final class InMemoryStateStore implements AutoCloseable {
 
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
+  private final Map<String, Runnable> beforeNextSave = new ConcurrentHashMap<>();
   private final Server sidecar;
   private final ManagedChannel channel;
   private volatile boolean reachable = true;
@@ -82,6 +84,14 @@ public final class InMemoryStateStore implements AutoCloseable {
     unreadable.add(key);
   }
 
+  /**
+   * Runs {@code meanwhile} when the next bulk save that writes this key arrives, before it is applied: what another
+   * client did between that writer's read and its write.
+   */
+  public void beforeNextSave(String key, Runnable meanwhile) {
+    beforeNextSave.put(key, meanwhile);
+  }
+
   /** A record written first-write-wins, as the subscribers write claims, its value encoded as the SDK does. */
   public void put(String key, String value) {
     entries.put(key, new Entry(ByteString.copyFrom(sdkEncoded(value)), true, 1, null));
@@ -110,6 +120,7 @@ public final class InMemoryStateStore implements AutoCloseable {
   public void clear() {
     entries.clear();
     unreadable.clear();
+    beforeNextSave.clear();
     reachable = true;
   }
 
@@ -193,6 +204,8 @@ public final class InMemoryStateStore implements AutoCloseable {
     /** Like daprd's bulk save: every write is tried; one refused fails the call, the others stay written. */
     @Override
     public void saveState(DaprProtos.SaveStateRequest request, StreamObserver<Empty> answer) {
+      request.getStatesList().stream().map(item -> beforeNextSave.remove(item.getKey())).filter(Objects::nonNull)
+          .forEach(Runnable::run);
       answer(answer, () -> refusedUnless(request.getStatesList().stream().filter(item -> !write(item, false))
           .map(CommonProtos.StateItem::getKey).toList()));
     }
