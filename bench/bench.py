@@ -579,11 +579,7 @@ def arrival_phase(stack, pids, rate, seconds, direct_token=None):
     wait_drained()
     mark, newest, before = stack.mark(), last_stream_id(), machine_busy()
     sampler = Sampler(pids)
-    if direct_token:
-        run = wrk(DAPRD_PUBLISH, seconds, rate=rate, body="data", token=direct_token,
-                  connections=paced_connections(rate))
-    else:
-        run = wrk(FACADE, seconds, rate=rate, connections=paced_connections(rate))
+    run = paced(rate, seconds, direct_token)
     run["machine_cpu_pct"] = machine_cpu_pct(before)
     run["resources"] = sampler.stop()
     wait_drained()
@@ -689,12 +685,16 @@ def warm_paced(rate, direct_token=None):
     saturation warm-up (32 connections) does not compile for. Without it the facade's JIT compiled through the
     1000/s phase (0.9-1.6 s of compiler CPU in it), and the first 1000/s phase after a saturation warm-up had the
     worst p99 of three in every stack (BENCHMARKS.md, round 16)."""
-    if direct_token:
-        wrk(DAPRD_PUBLISH, WARM_STEP_S, rate=rate, body="data", token=direct_token,
-            connections=paced_connections(rate))
-    else:
-        wrk(FACADE, WARM_STEP_S, rate=rate, connections=paced_connections(rate))
+    paced(rate, WARM_STEP_S, direct_token)
     wait_drained()
+
+
+def paced(rate, seconds, direct_token=None):
+    """wrk at a paced rate: through the facade, or with the facade daprd's token straight to its publish API."""
+    if direct_token:
+        return wrk(DAPRD_PUBLISH, seconds, rate=rate, body="data", token=direct_token,
+                   connections=paced_connections(rate))
+    return wrk(FACADE, seconds, rate=rate, connections=paced_connections(rate))
 
 
 def direct_phase(pids, duration, token):

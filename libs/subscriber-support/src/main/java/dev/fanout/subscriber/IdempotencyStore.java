@@ -242,8 +242,13 @@ class IdempotencyStore {
 
   /** {@link #renew} of the claim as read: refused if it changed since. */
   Mono<Void> renew(Record claim, String token) {
+    return overwriteHeld(claim, token, lease(token));
+  }
+
+  /** Writes the claim as read, if this delivery holds it, by its ETag: refused if it changed since. */
+  private Mono<Void> overwriteHeld(Record claim, String token, Lease lease) {
     return heldBy(token, claim) && claim.etag() != null
-        ? state.saveAll(List.of(new Write(claim.key(), lease(token).encode(), claim.etag(), claimTtl, true)))
+        ? state.saveAll(List.of(new Write(claim.key(), lease.encode(), claim.etag(), claimTtl, true)))
         : Mono.empty();
   }
 
@@ -271,9 +276,7 @@ class IdempotencyStore {
    */
   Mono<Void> release(String eventId, String token) {
     return state.get(claimKey(eventId))
-        .filter(claim -> heldBy(token, claim) && claim.etag() != null)
-        .flatMap(claim -> state.saveAll(List.of(new Write(claim.key(), RELEASED.encode(), claim.etag(), claimTtl,
-            true))))
+        .flatMap(claim -> overwriteHeld(claim, token, RELEASED))
         .retry(2); // a renewal wrote in between: read its version and write again
   }
 }
