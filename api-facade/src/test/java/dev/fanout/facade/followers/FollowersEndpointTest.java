@@ -73,15 +73,18 @@ class FollowersEndpointTest {
   void namesTheEventInTheRequestsOneAccessLogLine(CapturedOutput output) {
     given(publisher.publish(any(), any(), any())).willReturn(Mono.just("event-7"));
 
-    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
+    String traceId = "1bf92f3577b34da6a3ce929d0e0e4737";
+    client.post().uri("/followers").header(TraceContext.HEADER, "00-" + traceId + "-b7ad6b7169203331-01")
+        .contentType(MediaType.APPLICATION_JSON)
         .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
         .exchange()
         .expectStatus().isAccepted();
 
-    // Written as the exchange completes, which may be just after the client has its answer.
+    // Written as the exchange completes, which may be just after the client has its answer; and the console writer
+    // may bring an earlier test's line into this capture, hence the trace id.
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(output.getOut().lines()
-        .filter(line -> line.contains(" access ") && line.contains("POST /followers 202")))
-        .singleElement().asString().contains("event=event-7"));
+        .filter(line -> line.contains(" access ") && line.contains("trace=" + traceId)))
+        .singleElement().asString().contains("POST /followers 202").contains("event=event-7"));
   }
 
   @Test
