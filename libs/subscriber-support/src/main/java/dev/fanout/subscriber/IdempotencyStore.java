@@ -140,7 +140,7 @@ class IdempotencyStore {
    * refused one's TTL renewed (harmless: a claim may outlive its done record); the claims carry the token, so that
    * reading them back tells which are ours. Of the others, those with a done record were handled before, those
    * with a dropped record were dropped; abandoned claims among the rest are taken over; the rest are held by live
-   * deliveries.
+   * deliveries. Claims missing after a failed transaction are claimed again (see {@link #sortOut}).
    */
   Mono<Claims> claimAll(Collection<String> eventIds, String token) {
     if (eventIds.isEmpty()) {
@@ -151,39 +151,49 @@ class IdempotencyStore {
         .map(id -> new Write(claimKey(id), lease, NO_RECORD, claimTtl, true)).toList();
     return state.upsertAll(claims)
         .then(Mono.fromSupplier(() -> new Claims(Set.copyOf(eventIds), Set.of(), Set.of())))
-        .onErrorResume(someRefused -> claims(eventIds).flatMap(records -> sortOut(records, lease, token)));
+        .onErrorResume(failed -> claims(eventIds).flatMap(records -> sortOut(records, lease, token)));
   }
 
   /**
-   * After a partly refused claim: which claims are ours, which events were handled or dropped, which claims to take
-   * over.
+   * After a failed claim: which claims are ours, which events were handled or dropped, which claims to take over.
+   *
+   * <p>A transaction that was refused wrote all its other claims, so a claim still missing means the transaction
+   * never reached Redis, or timed out on its way and may reach it yet. Such a claim is taken where there is still no
+   * record: whichever of the two writes lands first, this one or the late transaction, holds the event for this
+   * delivery (both carry its token), and the other is refused. Left to the late transaction, the claim would keep
+   * every later delivery out for a lease with nobody working on the event.
    */
   private Mono<Claims> sortOut(List<Record> claims, String lease, String token) {
     Set<String> ours = heldBy(token, claims);
+    List<Record> missing = claims.stream().filter(claim -> claim.value() == null).toList();
     List<Record> others = claims.stream()
         .filter(claim -> claim.value() != null && !ours.contains(eventId(claim))).toList();
-    if (others.isEmpty()) {
+    if (others.isEmpty() && missing.isEmpty()) {
       return Mono.just(new Claims(ours, Set.of(), Set.of()));
     }
     // Only now the done and dropped records: the claim of a handled or dropped event outlives its lease, so it must
     // not be taken over.
-    return outcomesAmong(others.stream().map(IdempotencyStore::eventId).toList()).flatMap(found -> {
-      List<Record> abandoned = others.stream()
+    Mono<Outcomes> outcomes = others.isEmpty() ? Mono.just(new Outcomes(Set.of(), Set.of()))
+        : outcomesAmong(others.stream().map(IdempotencyStore::eventId).toList());
+    return outcomes.flatMap(found -> {
+      List<Record> free = Stream.concat(missing.stream(), others.stream()
           .filter(claim -> !found.done().contains(eventId(claim)) && !found.dropped().contains(eventId(claim)))
-          .filter(claim -> abandoned(Lease.decode(claim.value()))).toList();
-      return abandoned.isEmpty() ? Mono.just(new Claims(ours, found.done(), found.dropped()))
-          : takeOver(abandoned, lease, token)
+          .filter(claim -> abandoned(Lease.decode(claim.value())))).toList();
+      return free.isEmpty() ? Mono.just(new Claims(ours, found.done(), found.dropped()))
+          : takeOver(free, lease, token)
               .map(taken -> new Claims(union(ours, taken), found.done(), found.dropped()));
     });
   }
 
-  private Mono<Set<String>> takeOver(List<Record> abandoned, String lease, String token) {
-    abandoned.stream().filter(claim -> !RELEASED.equals(Lease.decode(claim.value()))).forEach(claim -> log.warn(
-        "followerAdded id={} taking over a claim abandoned since {} ms ago: {}",
-        eventId(claim), clock.millis() - Lease.decode(claim.value()).expiresAtMillis(), claim.value()));
-    List<Write> takeovers = abandoned.stream()
-        .map(claim -> new Write(claim.key(), lease, claim.etag(), claimTtl, true)).toList();
-    List<String> ids = abandoned.stream().map(IdempotencyStore::eventId).toList();
+  /** Takes these claims, each by the ETag read (a missing one where there is still none), and reads who holds them. */
+  private Mono<Set<String>> takeOver(List<Record> free, String lease, String token) {
+    free.stream().filter(claim -> claim.value() != null && !RELEASED.equals(Lease.decode(claim.value())))
+        .forEach(claim -> log.warn("followerAdded id={} taking over a claim abandoned since {} ms ago: {}",
+            eventId(claim), clock.millis() - Lease.decode(claim.value()).expiresAtMillis(), claim.value()));
+    List<Write> takeovers = free.stream()
+        .map(claim -> new Write(claim.key(), lease, claim.etag() == null ? NO_RECORD : claim.etag(), claimTtl, true))
+        .toList();
+    List<String> ids = free.stream().map(IdempotencyStore::eventId).toList();
     return state.saveAll(takeovers)
         .onErrorResume(someoneElseWasFaster -> Mono.empty())
         .then(claims(ids))

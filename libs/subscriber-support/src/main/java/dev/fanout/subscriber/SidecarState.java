@@ -102,11 +102,6 @@ final class SidecarState {
     return SidecarState.<Empty>call(answer -> dapr.saveState(save, answer)).then();
   }
 
-  Mono<Void> delete(String key) {
-    var request = DaprProtos.DeleteStateRequest.newBuilder().setStoreName(store).setKey(key).build();
-    return SidecarState.<Empty>call(answer -> dapr.deleteState(request, answer)).then();
-  }
-
   private static CommonProtos.StateItem item(Write write) {
     var item = CommonProtos.StateItem.newBuilder()
         .setKey(write.key())

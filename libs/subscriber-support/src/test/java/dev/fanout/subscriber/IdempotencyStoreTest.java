@@ -10,8 +10,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Releasing a claim against the deliveries that touch it at the same moment: the service's renewal ticker, and a
- * delivery that took the event over. Against the in-memory state store, which writes as daprd's Redis store does.
+ * Claiming and releasing against what touches the claims at the same moment: the service's renewal ticker, a
+ * delivery that took the event over, a claim transaction that Redis applies after its caller gave up. Against the in-memory state store, which writes as daprd's Redis store does.
  */
 class IdempotencyStoreTest {
 
@@ -68,5 +68,29 @@ class IdempotencyStoreTest {
 
     assertThat(daprd.valueOf("claim|evt-3")).isEqualTo(theirs);
     assertThat(idempotency.isClaimed("evt-3").block()).isTrue();
+  }
+
+  @Test
+  void aClaimTransactionThatTimesOutBeforeRedisAppliesItStillGivesThisDeliveryTheEvent() {
+    Runnable appliedLate = daprd.answerNextTransactionLate();
+
+    var claims = idempotency.claimAll(List.of("evt-5", "evt-6"), "token-1").block();
+    appliedLate.run();
+
+    assertThat(claims.held()).as("claimed again where there was no record").containsExactlyInAnyOrder("evt-5", "evt-6");
+    assertThat(daprd.valueOf("claim|evt-5")).startsWith("token-1@");
+    idempotency.release("evt-5", "token-1").block();
+    assertThat(idempotency.claimAll(List.of("evt-5"), "token-2").block().held())
+        .as("the late transaction did not write back a claim nobody renews or releases").containsExactly("evt-5");
+  }
+
+  @Test
+  void aClaimTransactionThatRedisAppliesJustBeforeTheClaimIsTakenAgainStillGivesThisDeliveryTheEvent() {
+    Runnable appliedLate = daprd.answerNextTransactionLate();
+    daprd.beforeNextSave("claim|evt-7", appliedLate);
+
+    var claims = idempotency.claimAll(List.of("evt-7"), "token-1").block();
+
+    assertThat(claims.held()).as("the late transaction's claim carries this delivery's token").containsExactly("evt-7");
   }
 }

@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -50,6 +51,8 @@ public final class InMemoryStateStore implements AutoCloseable {
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
   private final Map<String, Runnable> beforeNextSave = new ConcurrentHashMap<>();
+  private final AtomicBoolean answerNextTransactionLate = new AtomicBoolean();
+  private final AtomicReference<Runnable> lateTransaction = new AtomicReference<>();
   private final Server sidecar;
   private final ManagedChannel channel;
   private volatile boolean reachable = true;
@@ -90,6 +93,15 @@ public final class InMemoryStateStore implements AutoCloseable {
    */
   public void beforeNextSave(String key, Runnable meanwhile) {
     beforeNextSave.put(key, meanwhile);
+  }
+
+  /**
+   * The next transaction is answered DEADLINE_EXCEEDED without being applied, as daprd answers a caller whose
+   * deadline passed before Redis ran it; the returned action applies it, as Redis would when it got to it after all.
+   */
+  public Runnable answerNextTransactionLate() {
+    answerNextTransactionLate.set(true);
+    return () -> lateTransaction.getAndSet(() -> { }).run();
   }
 
   /** A record written first-write-wins, as the subscribers write claims, its value encoded as the SDK does. */
@@ -214,23 +226,31 @@ public final class InMemoryStateStore implements AutoCloseable {
     @Override
     public void executeStateTransaction(DaprProtos.ExecuteStateTransactionRequest request,
         StreamObserver<Empty> answer) {
-      answer(answer, () -> {
-        var refused = new ArrayList<String>();
-        for (var operation : request.getOperationsList()) {
-          var item = operation.getRequest();
-          switch (operation.getOperationType()) {
-            case "upsert" -> {
-              if (!write(item, true)) {
-                refused.add(item.getKey());
-              }
+      if (answerNextTransactionLate.compareAndSet(true, false)) {
+        lateTransaction.set(() -> apply(request));
+        answer.onError(Status.DEADLINE_EXCEEDED.withDescription("context deadline exceeded").asRuntimeException());
+        return;
+      }
+      answer(answer, () -> refusedUnless(apply(request)));
+    }
+
+    /** The transaction's writes, in order; the keys of those refused. */
+    private List<String> apply(DaprProtos.ExecuteStateTransactionRequest request) {
+      var refused = new ArrayList<String>();
+      for (var operation : request.getOperationsList()) {
+        var item = operation.getRequest();
+        switch (operation.getOperationType()) {
+          case "upsert" -> {
+            if (!write(item, true)) {
+              refused.add(item.getKey());
             }
-            case "delete" -> entries.remove(item.getKey());
-            default -> throw Status.INVALID_ARGUMENT
-                .withDescription("unsupported operation type " + operation.getOperationType()).asRuntimeException();
           }
+          case "delete" -> entries.remove(item.getKey());
+          default -> throw Status.INVALID_ARGUMENT
+              .withDescription("unsupported operation type " + operation.getOperationType()).asRuntimeException();
         }
-        return refusedUnless(refused);
-      });
+      }
+      return refused;
     }
 
     @Override
