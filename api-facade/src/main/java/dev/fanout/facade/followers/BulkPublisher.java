@@ -19,6 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
@@ -43,6 +46,10 @@ class BulkPublisher {
   private record Pending(String eventId, byte[] cloudEvent, long deadline, CompletableFuture<Void> stored) {
   }
 
+  private static final Logger log = LoggerFactory.getLogger(BulkPublisher.class);
+
+  private static final long REPORT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
   /** Less time than this left, an event is not worth a call of its own: it fails with its batch. */
   private static final long MIN_CALL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -56,6 +63,8 @@ class BulkPublisher {
   private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger(); // the queue's size, which it counts only by walking it
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong turnedAway = new AtomicLong(); // since the last report
+  private final AtomicLong lastReport = new AtomicLong(System.nanoTime() - REPORT_EVERY_NANOS);
 
   BulkPublisher(DaprGrpc.DaprStub dapr, String pubsub, String topic, int maxBatch, int maxInFlight, int maxQueued,
       Duration timeout) {
@@ -80,8 +89,8 @@ class BulkPublisher {
     return Mono.defer(() -> {
       if (queued.incrementAndGet() > maxQueued) {
         queued.decrementAndGet();
-        return Mono.error(new PublishFailedException(new IllegalStateException(
-            maxQueued + " events already wait for the sidecar")));
+        reportTurnedAway();
+        return Mono.error(PublishFailedException.turnedAway(maxQueued));
       }
       var pending = new Pending(eventId, cloudEvent, System.nanoTime() + timeout.toNanos(),
           new CompletableFuture<Void>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS));
@@ -92,6 +101,21 @@ class BulkPublisher {
       return Mono.fromFuture(pending.stored(), false)
           .onErrorMap(TimeoutException.class, PublishFailedException::new);
     });
+  }
+
+  /**
+   * One warning for the first follow turned away, then at most one per {@link #REPORT_EVERY_NANOS} with how many
+   * were: an overload turns thousands away a second, each with its access line, and a warning each would cost more
+   * than the answer.
+   */
+  private void reportTurnedAway() {
+    turnedAway.incrementAndGet();
+    long now = System.nanoTime();
+    long last = lastReport.get();
+    if (now - last >= REPORT_EVERY_NANOS && lastReport.compareAndSet(last, now)) {
+      log.warn("follows answered 503 at once since the last report: {}; {} events already wait for the sidecar",
+          turnedAway.getAndSet(0), maxQueued);
+    }
   }
 
   /**
@@ -211,7 +235,7 @@ class BulkPublisher {
   private void settle(List<Pending> batch, Set<String> ids, DaprProtos.BulkPublishResponse response) {
     inFlight.decrementAndGet();
     for (var failed : response.getFailedEntriesList()) {
-      var failure = new PublishFailedException(new IllegalStateException(failed.getError()));
+      var failure = new PublishFailedException("not stored by the sidecar: " + failed.getError());
       if (!ids.contains(failed.getEntryId())) {
         // A failure we cannot pin on one entry: none of them may be reported stored.
         batch.forEach(each -> each.stored().completeExceptionally(failure));

@@ -71,7 +71,9 @@ class FollowerEventPublisher {
         .doOnSuccess(done -> log.debug("published {} id={} trace={} follower={} user={}",
             FollowerAdded.TOPIC, event.getId(), trace.traceId(), request.followerId(), request.userId()))
         .onErrorMap(error -> {
-          log.warn("publish failed id={} trace={}: {}", event.getId(), trace.traceId(), error.toString());
+          if (!(error instanceof PublishFailedException failed && failed.turnedAway())) { // BulkPublisher sums those
+            log.warn("publish failed id={} trace={}: {}", event.getId(), trace.traceId(), error.toString());
+          }
           return error instanceof PublishFailedException ? error : new PublishFailedException(error);
         })
         .thenReturn(event.getId());

@@ -124,8 +124,21 @@ class FollowersEndpoint {
         "The event could not be confirmed as stored in the broker. Retry later.");
     problem.setTitle("Event store unavailable");
     problem.setType(URI.create("/problems/publish-unavailable"));
-    var exception = new ErrorResponseException(HttpStatus.SERVICE_UNAVAILABLE, problem, failure);
+    var exception = new Unavailable(problem, failure);
     exception.getHeaders().set("Retry-After", String.valueOf(properties.retryAfterSeconds()));
     return exception;
+  }
+
+  /** The 503, without a stack trace, as its cause (see {@link PublishFailedException}). */
+  private static final class Unavailable extends ErrorResponseException {
+
+    Unavailable(ProblemDetail problem, PublishFailedException cause) {
+      super(HttpStatus.SERVICE_UNAVAILABLE, problem, cause);
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
   }
 }

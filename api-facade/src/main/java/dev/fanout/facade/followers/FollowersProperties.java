@@ -12,7 +12,9 @@ import org.springframework.util.unit.DataSize;
  *     together in the next
  * @param maxQueued most events waiting for a bulk publish; beyond them a follow is answered 503 at once, so that an
  *     overload many times the sidecar's pace fills neither the heap nor its callers' waits (each event would
- *     otherwise wait up to the sidecar timeout). Thousands are a second or two of this facade's pace.
+ *     otherwise wait up to the sidecar timeout). A thousand is under a second of this facade's pace and ~13 MB of
+ *     requests in flight; 5000 filled the 128 MB heap under 8000 connections, whose collections then took most of
+ *     the facade's time and its pace fell to a tenth (BENCHMARKS.md, round 24).
  */
 @ConfigurationProperties("fanout.followers")
 record FollowersProperties(
@@ -20,7 +22,7 @@ record FollowersProperties(
     @DefaultValue("2") int retryAfterSeconds,
     @DefaultValue("100") int maxBatch,
     @DefaultValue("2") int maxBatchesInFlight,
-    @DefaultValue("5000") int maxQueued) {
+    @DefaultValue("1000") int maxQueued) {
 
   FollowersProperties {
     // Zero would not fail loudly: every publish would wait in the queue, or be refused, and end in a 503. Refuse to

@@ -8,7 +8,10 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
 
-/** A client mistake in {@code POST /followers}: rendered as problem details, nothing published. */
+/**
+ * A client mistake in {@code POST /followers}: rendered as problem details, nothing published. Without a stack
+ * trace: the mistake is the client's, and a client that keeps making it must not cost the facade a trace each time.
+ */
 class InvalidFollowRequestException extends ErrorResponseException {
 
   static final URI TYPE = URI.create("/problems/invalid-follow-request");
@@ -56,6 +59,11 @@ class InvalidFollowRequestException extends ErrorResponseException {
   static InvalidFollowRequestException tooLarge(int limitBytes) {
     return new InvalidFollowRequestException(HttpStatus.PAYLOAD_TOO_LARGE, "Request body too large",
         "The request body is larger than " + limitBytes + " bytes.", null);
+  }
+
+  @Override
+  public synchronized Throwable fillInStackTrace() {
+    return this;
   }
 
   private static ProblemDetail problem(HttpStatus status, String title, String detail, Object errors) {

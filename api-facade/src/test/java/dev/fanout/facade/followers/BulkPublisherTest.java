@@ -3,6 +3,8 @@ package dev.fanout.facade.followers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.fanout.platform.sidecar.SidecarAutoConfiguration;
 import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprProtos;
@@ -27,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.test.util.TestPropertyValues;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 
@@ -131,6 +134,30 @@ class BulkPublisherTest {
     publisher.publish("later", event("later")).subscribe(done -> { }, failure -> { });
     Awaitility.await("room again once the queue drained").atMost(Duration.ofSeconds(5))
         .until(() -> received.size() == 3);
+  }
+
+  @Test
+  void reportsTheFollowsItTurnsAwayInOneWarningRatherThanOneEach() throws IOException {
+    var warnings = new ListAppender<ILoggingEvent>();
+    warnings.start();
+    var logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(BulkPublisher.class);
+    logger.addAppender(warnings);
+    try {
+      var publisher = publisherWithOneCallInFlight(1);
+      publisher.publish("in-flight", event("in-flight")).subscribe(done -> { }, failure -> { });
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 1);
+      publisher.publish("queued", event("queued")).subscribe(done -> { }, failure -> { });
+
+      for (String refused : List.of("refused-1", "refused-2", "refused-3")) {
+        assertThatThrownBy(() -> publisher.publish(refused, event(refused)).block(Duration.ofMillis(100)))
+            .isInstanceOfSatisfying(PublishFailedException.class, failed -> assertThat(failed.turnedAway()).isTrue());
+      }
+
+      assertThat(warnings.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
+          "follows answered 503 at once since the last report: 1; 1 events already wait for the sidecar");
+    } finally {
+      logger.detachAppender(warnings);
+    }
   }
 
   @Test

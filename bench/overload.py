@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""The facade under more concurrent follows than it can publish within their timeout: wrk with --connections
+(thousands) at saturation on the facade for --seconds, the whole stack running. wrk ignores Retry-After: each
+connection sends its next request as soon as it has an answer, a 503 included, the worst case of a client.
+
+Per round, one JSON line: 202s and 503s per second, wrk's latency (over every answer, whatever its status), the
+facade JVM's peak RSS and CPU, the machine's CPU and, once drained, how many events each subscriber handled: every
+202 must be among them (a 503 may be too: it means not confirmed, not absent).
+
+Run it for two values of --max-queued, stack after stack, to see what the facade's cap on the events waiting for
+a bulk call does (fanout.followers.max-queued, 5000 by default): beyond it a follow is answered 503 at once rather
+than after waiting out its timeout (BENCHMARKS.md, round 24).
+
+Usage: python3 bench/overload.py [--root CHECKOUT] [--label NAME] [--warmup S] [--rounds N] [--seconds S]
+                                 [--connections N] [--max-queued N]
+"""
+import json
+import os
+
+import bench
+
+WATCHED = ("api-facade (JVM)", "api-facade (daprd)")
+
+
+def main():
+    parser = bench.harness_arguments(rounds=3)
+    parser.add_argument("--seconds", type=int, default=20, help="length of each measured round")
+    parser.add_argument("--connections", type=int, default=8000, help="wrk's connections, each a request at a time")
+    parser.add_argument("--max-queued", type=int, default=None,
+                        help="the facade's fanout.followers.max-queued (default: its own)")
+    args = parser.parse_args()
+    bench.ROOT = args.root.resolve()
+    if args.max_queued is not None:
+        os.environ["FANOUT_FOLLOWERS_MAXQUEUED"] = str(args.max_queued)  # the runner passes its environment on
+
+    with bench.warm_stack(None, args.warmup) as (_, pids):
+        for number in range(1, args.rounds + 1):
+            bench.reset_latency()
+            sampler = bench.Sampler({name: pids[name] for name in WATCHED})
+            busy = bench.machine_busy()
+            run = bench.wrk(bench.FACADE, args.seconds, connections=args.connections)
+            resources = sampler.stop()
+            machine = bench.machine_cpu_pct(busy)
+            drain_s = bench.wait_drained(600)
+            if drain_s is None:
+                raise SystemExit("overload: the subscribers did not drain within 600 s")
+            handled = {app: bench.fanout_latency(app)["count"] for app in bench.SUBSCRIBERS}
+            seconds = run["ok"] / run["rps"] if run["rps"] else args.seconds
+            print(json.dumps({
+                "label": args.label, "round": number, "connections": args.connections,
+                "max_queued": args.max_queued, "accepted_per_s": round(run["rps"]),
+                "statuses_per_s": {status: round(count / seconds) for status, count in sorted(run["statuses"].items())},
+                "socket_errors": run["errors"] - sum(c for s, c in run["statuses"].items() if not s.startswith("2")),
+                "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"],
+                "facade_jvm": {"cpu_pct": round(resources["api-facade (JVM)"]["cpu_pct"]),
+                               "peak_rss_mib": round(resources["api-facade (JVM)"]["rss_mib"])},
+                "facade_daprd_cpu_pct": round(resources["api-facade (daprd)"]["cpu_pct"]),
+                "machine_cpu_pct": round(machine), "accepted": run["ok"], "handled": handled,
+                "lost": {app: max(0, run["ok"] - count) for app, count in handled.items()},
+            }), flush=True)
+
+
+if __name__ == "__main__":
+    main()
