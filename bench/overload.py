@@ -8,8 +8,8 @@ facade JVM's peak RSS and CPU, the machine's CPU and, once drained, how many eve
 202 must be among them (a 503 may be too: it means not confirmed, not absent).
 
 Run it for two values of --max-queued, stack after stack, to see what the facade's cap on the events waiting for
-a bulk call does (fanout.followers.max-queued, 5000 by default): beyond it a follow is answered 503 at once rather
-than after waiting out its timeout (BENCHMARKS.md, round 24).
+a bulk call does (fanout.followers.max-queued, 1000 by default since round 24, 5000 before): beyond it a follow is
+answered 503 at once rather than after waiting out its timeout (BENCHMARKS.md, round 24).
 
 Usage: python3 bench/overload.py [--root CHECKOUT] [--label NAME] [--warmup S] [--rounds N] [--seconds S]
                                  [--connections N] [--max-queued N]
@@ -48,7 +48,7 @@ def main():
             seconds = run["ok"] / run["rps"] if run["rps"] else args.seconds
             print(json.dumps({
                 "label": args.label, "round": number, "connections": args.connections,
-                "max_queued": args.max_queued, "accepted_per_s": round(run["rps"]),
+                "max_queued": args.max_queued or "the facade's default", "accepted_per_s": round(run["rps"]),
                 "statuses_per_s": {status: round(count / seconds) for status, count in sorted(run["statuses"].items())},
                 "socket_errors": run["errors"] - sum(c for s, c in run["statuses"].items() if not s.startswith("2")),
                 "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"],

@@ -15,6 +15,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,6 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Sends the events of concurrent requests to daprd together, in bulk publishes (BulkPublishEventAlpha1), rather
@@ -48,7 +51,7 @@ class BulkPublisher {
 
   private static final Logger log = LoggerFactory.getLogger(BulkPublisher.class);
 
-  private static final long REPORT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final Duration REPORT_EVERY = Duration.ofSeconds(10);
 
   /** Less time than this left, an event is not worth a call of its own: it fails with its batch. */
   private static final long MIN_CALL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -64,7 +67,8 @@ class BulkPublisher {
   private final AtomicInteger queued = new AtomicInteger(); // the queue's size, which it counts only by walking it
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong turnedAway = new AtomicLong(); // since the last report
-  private final AtomicLong lastReport = new AtomicLong(System.nanoTime() - REPORT_EVERY_NANOS);
+  private final AtomicBoolean reporting = new AtomicBoolean(); // a report is due: none is logged but by it
+  private final Scheduler reports = Schedulers.parallel();
 
   BulkPublisher(DaprGrpc.DaprStub dapr, String pubsub, String topic, int maxBatch, int maxInFlight, int maxQueued,
       Duration timeout) {
@@ -89,7 +93,7 @@ class BulkPublisher {
     return Mono.defer(() -> {
       if (queued.incrementAndGet() > maxQueued) {
         queued.decrementAndGet();
-        reportTurnedAway();
+        turnAway();
         return Mono.error(PublishFailedException.turnedAway(maxQueued));
       }
       var pending = new Pending(eventId, cloudEvent, System.nanoTime() + timeout.toNanos(),
@@ -104,17 +108,32 @@ class BulkPublisher {
   }
 
   /**
-   * One warning for the first follow turned away, then at most one per {@link #REPORT_EVERY_NANOS} with how many
-   * were: an overload turns thousands away a second, each with its access line, and a warning each would cost more
-   * than the answer.
+   * A warning for the first follow turned away, then one every {@link #REPORT_EVERY} with how many were since, until
+   * a report finds none: an overload turns thousands away a second, each with its access line, and a warning each
+   * would cost more than the answer.
    */
-  private void reportTurnedAway() {
+  private void turnAway() {
     turnedAway.incrementAndGet();
-    long now = System.nanoTime();
-    long last = lastReport.get();
-    if (now - last >= REPORT_EVERY_NANOS && lastReport.compareAndSet(last, now)) {
+    if (reporting.compareAndSet(false, true)) {
+      report();
+    }
+  }
+
+  private void report() {
+    long count = turnedAway.getAndSet(0);
+    if (count > 0) {
       log.warn("follows answered 503 at once since the last report: {}; {} events already wait for the sidecar",
-          turnedAway.getAndSet(0), maxQueued);
+          count, maxQueued);
+      try {
+        reports.schedule(this::report, REPORT_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException shuttingDown) {
+        reporting.set(false);
+      }
+      return;
+    }
+    reporting.set(false);
+    if (turnedAway.get() > 0 && reporting.compareAndSet(false, true)) {
+      report(); // turned away between the count and the line above, while a report still looked due
     }
   }
 

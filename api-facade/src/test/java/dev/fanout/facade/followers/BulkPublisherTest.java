@@ -30,6 +30,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import reactor.test.scheduler.VirtualTimeScheduler;
 import org.springframework.boot.test.util.TestPropertyValues;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 
@@ -137,11 +138,12 @@ class BulkPublisherTest {
   }
 
   @Test
-  void reportsTheFollowsItTurnsAwayInOneWarningRatherThanOneEach() throws IOException {
+  void reportsTheFollowsItTurnsAwayInAWarningEveryTenSecondsRatherThanOneEach() throws IOException {
     var warnings = new ListAppender<ILoggingEvent>();
     warnings.start();
     var logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(BulkPublisher.class);
     logger.addAppender(warnings);
+    var clock = VirtualTimeScheduler.getOrSet(); // the publisher's timer for its reports
     try {
       var publisher = publisherWithOneCallInFlight(1);
       publisher.publish("in-flight", event("in-flight")).subscribe(done -> { }, failure -> { });
@@ -152,10 +154,14 @@ class BulkPublisherTest {
         assertThatThrownBy(() -> publisher.publish(refused, event(refused)).block(Duration.ofMillis(100)))
             .isInstanceOfSatisfying(PublishFailedException.class, failed -> assertThat(failed.turnedAway()).isTrue());
       }
+      clock.advanceTimeBy(Duration.ofSeconds(10));
+      clock.advanceTimeBy(Duration.ofSeconds(10)); // none turned away since: no more reports
 
       assertThat(warnings.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
-          "follows answered 503 at once since the last report: 1; 1 events already wait for the sidecar");
+          "follows answered 503 at once since the last report: 1; 1 events already wait for the sidecar",
+          "follows answered 503 at once since the last report: 2; 1 events already wait for the sidecar");
     } finally {
+      VirtualTimeScheduler.reset();
       logger.detachAppender(warnings);
     }
   }

@@ -59,9 +59,9 @@ class EventDelivery {
    * Each event's status, by event id: SUCCESS once the effect happened (now or by an earlier delivery), DROP when
    * it never can (recorded, so that the dead-letter route knows), RETRY otherwise. The idempotency records of the
    * whole batch go in two calls to the state store (claim them, record the effects), whatever its size, and two
-   * reads more when some claim is refused. Detached from the caller's cancellation: if daprd stops waiting (a
-   * single delivery's processingTimeout, a subscription closing), the effects and their records still complete
-   * together.
+   * reads more when some claim is refused (two, and a write between them, when the claim call fails). Detached from
+   * the caller's cancellation: if daprd stops waiting (a single delivery's processingTimeout, a subscription
+   * closing), the effects and their records still complete together.
    */
   Mono<Map<String, DeliveryStatus>> deliverAll(Collection<ReceivedEvent> events) {
     if (events.isEmpty()) {

@@ -21,13 +21,13 @@ import reactor.core.publisher.Mono;
  * <p>Two keys per event: {@code claim|id}, a lease held by the one delivery that works on the event (written
  * first-write-wins, renewed while it works); and {@code done|id} once the effect happened. The claim is not
  * deleted then: it stays as long as the done record, so that a fresh event costs only its claim and its done
- * record, and nothing needs to be read unless a claim is refused. A refused claim is an event handled before (its
+ * record, and nothing needs to be read unless the claim call fails. A refused claim is an event handled before (its
  * {@code done} tells), held by a live delivery (retried later, by which time that one has finished or failed),
  * released by a delivery whose handler failed, or held by a dead one: its lease, which names its expiry, ran out
  * more than a lease's length ago (a margin for clocks that disagree). Released and dead claims are taken over by
  * their ETag. Twice the lease is shorter than the broker's processingTimeout, so the copy redelivered after a crash
  * takes it over. The lease's own expiry, not the record's TTL, is what frees it: outside a transaction (renewals,
- * takeovers) daprd's Redis store writes a record and its TTL in two commands, and a sidecar killed between them
+ * releases) daprd's Redis store writes a record and its TTL in two commands, and a sidecar killed between them
  * leaves a record without TTL (FaultsIT caught one).
  *
  * <p>A batch of fresh events costs two calls whatever its size ({@link #claimAll}, {@link #markDoneAll}), each one
@@ -151,7 +151,7 @@ class IdempotencyStore {
         .map(id -> new Write(claimKey(id), lease, NO_RECORD, claimTtl, true)).toList();
     return state.upsertAll(claims)
         .then(Mono.fromSupplier(() -> new Claims(Set.copyOf(eventIds), Set.of(), Set.of())))
-        .onErrorResume(failed -> claims(eventIds).flatMap(records -> sortOut(records, lease, token)));
+        .onErrorResume(failed -> claims(eventIds).flatMap(records -> sortOut(records, lease, token, failed)));
   }
 
   /**
@@ -161,11 +161,16 @@ class IdempotencyStore {
    * never reached Redis, or timed out on its way and may reach it yet. Such a claim is taken where there is still no
    * record: whichever of the two writes lands first, this one or the late transaction, holds the event for this
    * delivery (both carry its token), and the other is refused. Left to the late transaction, the claim would keep
-   * every later delivery out for a lease with nobody working on the event.
+   * every later delivery out for a lease with nobody working on the event. (Unless this write fails the same way:
+   * then the lease runs out.)
    */
-  private Mono<Claims> sortOut(List<Record> claims, String lease, String token) {
+  private Mono<Claims> sortOut(List<Record> claims, String lease, String token, Throwable failure) {
     Set<String> ours = heldBy(token, claims);
     List<Record> missing = claims.stream().filter(claim -> claim.value() == null).toList();
+    if (!missing.isEmpty()) {
+      log.warn("followerAdded ids={} claimed again: their claims are missing after the claim call failed: {}",
+          missing.stream().map(IdempotencyStore::eventId).toList(), failure.toString());
+    }
     List<Record> others = claims.stream()
         .filter(claim -> claim.value() != null && !ours.contains(eventId(claim))).toList();
     if (others.isEmpty() && missing.isEmpty()) {
@@ -185,7 +190,10 @@ class IdempotencyStore {
     });
   }
 
-  /** Takes these claims, each by the ETag read (a missing one where there is still none), and reads who holds them. */
+  /**
+   * Takes these claims, each by the ETag read (a missing one where there is still none), and reads who holds them.
+   * One transaction, as the first claim: one round trip, and each claim written with its TTL.
+   */
   private Mono<Set<String>> takeOver(List<Record> free, String lease, String token) {
     free.stream().filter(claim -> claim.value() != null && !RELEASED.equals(Lease.decode(claim.value())))
         .forEach(claim -> log.warn("followerAdded id={} taking over a claim abandoned since {} ms ago: {}",
@@ -194,7 +202,7 @@ class IdempotencyStore {
         .map(claim -> new Write(claim.key(), lease, claim.etag() == null ? NO_RECORD : claim.etag(), claimTtl, true))
         .toList();
     List<String> ids = free.stream().map(IdempotencyStore::eventId).toList();
-    return state.saveAll(takeovers)
+    return state.upsertAll(takeovers)
         .onErrorResume(someoneElseWasFaster -> Mono.empty())
         .then(claims(ids))
         .map(claims -> heldBy(token, claims));

@@ -52,7 +52,7 @@ public final class InMemoryStateStore implements AutoCloseable {
   private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
   private final Map<String, Runnable> beforeNextSave = new ConcurrentHashMap<>();
   private final AtomicBoolean answerNextTransactionLate = new AtomicBoolean();
-  private final AtomicReference<Runnable> lateTransaction = new AtomicReference<>();
+  private final AtomicReference<Supplier<List<String>>> lateTransaction = new AtomicReference<>(List::of);
   private final Server sidecar;
   private final ManagedChannel channel;
   private volatile boolean reachable = true;
@@ -88,8 +88,8 @@ public final class InMemoryStateStore implements AutoCloseable {
   }
 
   /**
-   * Runs {@code meanwhile} when the next bulk save that writes this key arrives, before it is applied: what another
-   * client did between that writer's read and its write.
+   * Runs {@code meanwhile} when the next bulk save or transaction that writes this key arrives, before it is applied:
+   * what another client did between that writer's read and its write.
    */
   public void beforeNextSave(String key, Runnable meanwhile) {
     beforeNextSave.put(key, meanwhile);
@@ -97,11 +97,12 @@ public final class InMemoryStateStore implements AutoCloseable {
 
   /**
    * The next transaction is answered DEADLINE_EXCEEDED without being applied, as daprd answers a caller whose
-   * deadline passed before Redis ran it; the returned action applies it, as Redis would when it got to it after all.
+   * deadline passed before Redis ran it; the returned action applies it, as Redis would when it got to it after all,
+   * and tells the keys whose writes it refused. Once only: later, and before that transaction came, it does nothing.
    */
-  public Runnable answerNextTransactionLate() {
+  public Supplier<List<String>> answerNextTransactionLate() {
     answerNextTransactionLate.set(true);
-    return () -> lateTransaction.getAndSet(() -> { }).run();
+    return () -> lateTransaction.getAndSet(List::of).get();
   }
 
   /** A record written first-write-wins, as the subscribers write claims, its value encoded as the SDK does. */
@@ -133,6 +134,8 @@ public final class InMemoryStateStore implements AutoCloseable {
     entries.clear();
     unreadable.clear();
     beforeNextSave.clear();
+    answerNextTransactionLate.set(false);
+    lateTransaction.set(List::of);
     reachable = true;
   }
 
@@ -216,8 +219,7 @@ public final class InMemoryStateStore implements AutoCloseable {
     /** Like daprd's bulk save: every write is tried; one refused fails the call, the others stay written. */
     @Override
     public void saveState(DaprProtos.SaveStateRequest request, StreamObserver<Empty> answer) {
-      request.getStatesList().stream().map(item -> beforeNextSave.remove(item.getKey())).filter(Objects::nonNull)
-          .forEach(Runnable::run);
+      runBeforeWriting(request.getStatesList());
       answer(answer, () -> refusedUnless(request.getStatesList().stream().filter(item -> !write(item, false))
           .map(CommonProtos.StateItem::getKey).toList()));
     }
@@ -231,7 +233,14 @@ public final class InMemoryStateStore implements AutoCloseable {
         answer.onError(Status.DEADLINE_EXCEEDED.withDescription("context deadline exceeded").asRuntimeException());
         return;
       }
+      runBeforeWriting(request.getOperationsList().stream().map(DaprProtos.TransactionalStateOperation::getRequest)
+          .toList());
       answer(answer, () -> refusedUnless(apply(request)));
+    }
+
+    private void runBeforeWriting(List<CommonProtos.StateItem> items) {
+      items.stream().map(item -> beforeNextSave.remove(item.getKey())).filter(Objects::nonNull)
+          .forEach(Runnable::run);
     }
 
     /** The transaction's writes, in order; the keys of those refused. */
