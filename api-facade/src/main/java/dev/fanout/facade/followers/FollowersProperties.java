@@ -12,9 +12,9 @@ import org.springframework.util.unit.DataSize;
  *     together in the next
  * @param maxQueued most events waiting for a bulk publish; beyond them a follow is answered 503 at once, so that an
  *     overload many times the sidecar's pace fills neither the heap nor its callers' waits (each event would
- *     otherwise wait up to the sidecar timeout). A thousand is under a second of this facade's pace and ~13 MB of
- *     requests in flight; 5000 filled the 128 MB heap under 8000 connections, whose collections then took most of
- *     the facade's time and its pace fell to a tenth (BENCHMARKS.md, round 24).
+ *     otherwise wait up to the sidecar timeout). A thousand is a second or so of this facade's pace and ~13 MB of
+ *     requests in flight; 5000 filled the 128 MB heap under 8000 connections, full collections followed one another,
+ *     and the facade accepted a third of what it did with 1000 (BENCHMARKS.md, round 24).
  */
 @ConfigurationProperties("fanout.followers")
 record FollowersProperties(

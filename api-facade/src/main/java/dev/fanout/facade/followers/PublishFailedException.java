@@ -4,7 +4,7 @@ package dev.fanout.facade.followers;
  * daprd or the broker did not confirm the publish, or the facade turned the event away: the event may not be
  * stored, so we must not answer 202. An expected outcome, not a bug, hence no stack trace: an overload turns
  * thousands of follows away a second, and taking each one's trace (then reading it, as Reactor's checkpoint in
- * Spring's error handling does) cost the facade a quarter of its CPU (BENCHMARKS.md, round 24).
+ * Spring's error handling does) took a seventh of the facade's event loops (BENCHMARKS.md, round 24).
  */
 class PublishFailedException extends RuntimeException {
 
