@@ -30,9 +30,9 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
-import reactor.test.scheduler.VirtualTimeScheduler;
 import org.springframework.boot.test.util.TestPropertyValues;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
  * {@link BulkPublisher}'s bookkeeping of calls in flight, against a real gRPC server standing in for daprd, called
