@@ -4,8 +4,9 @@
 connection sends its next request as soon as it has an answer, a 503 included, the worst case of a client.
 
 Per round, one JSON line: 202s and 503s per second, wrk's latency (over every answer, whatever its status), the
-facade JVM's peak RSS and CPU, the machine's CPU and, once drained, how many events each subscriber handled: every
-202 must be among them (a 503 may be too: it means not confirmed, not absent).
+facade JVM's peak RSS and CPU, the machine's CPU, whether the facade's JVM that started the round died in it (an
+OutOfMemoryError ends it, and the runner starts another) and, once drained, how many events each subscriber
+handled: every 202 must be among them (a 503 may be too: it means not confirmed, not absent).
 
 Run it for two values of --max-queued, stack after stack, to see what the facade's cap on the events waiting for
 a bulk call does (fanout.followers.max-queued, 1000 by default since round 24, 5000 before): beyond it a follow is
@@ -41,6 +42,7 @@ def main():
             run = bench.wrk(bench.FACADE, args.seconds, connections=args.connections)
             resources = sampler.stop()
             machine = bench.machine_cpu_pct(busy)
+            facade_died = not os.path.exists(f"/proc/{pids['api-facade (JVM)']}")
             drain_s = bench.wait_drained(600)
             if drain_s is None:
                 raise SystemExit("overload: the subscribers did not drain within 600 s")
@@ -55,7 +57,8 @@ def main():
                 "facade_jvm": {"cpu_pct": round(resources["api-facade (JVM)"]["cpu_pct"]),
                                "peak_rss_mib": round(resources["api-facade (JVM)"]["rss_mib"])},
                 "facade_daprd_cpu_pct": round(resources["api-facade (daprd)"]["cpu_pct"]),
-                "machine_cpu_pct": round(machine), "accepted": run["ok"], "handled": handled,
+                "machine_cpu_pct": round(machine),
+                "facade_jvm_died": facade_died, "accepted": run["ok"], "handled": handled,
                 "lost": {app: max(0, run["ok"] - count) for app, count in handled.items()},
             }), flush=True)
 
