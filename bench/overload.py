@@ -10,10 +10,12 @@ handled: every 202 must be among them (a 503 may be too: it means not confirmed,
 
 Run it for two values of --max-queued, stack after stack, to see what the facade's cap on the events waiting for
 a bulk call does (fanout.followers.max-queued, 1000 by default since round 24, 5000 before): beyond it a follow is
-answered 503 at once rather than after waiting out its timeout (BENCHMARKS.md, round 24).
+answered 503 at once rather than after waiting out its timeout (BENCHMARKS.md, round 24). --max-connections sets
+the facade's fanout.server.max-connections (500 by default since round 25): beyond it the facade accepts no more
+connections until one closes, and wrk's other connections wait unanswered.
 
 Usage: python3 bench/overload.py [--root CHECKOUT] [--label NAME] [--warmup S] [--rounds N] [--seconds S]
-                                 [--connections N] [--max-queued N]
+                                 [--connections N] [--max-queued N] [--max-connections N]
 """
 import json
 import os
@@ -29,10 +31,14 @@ def main():
     parser.add_argument("--connections", type=int, default=8000, help="wrk's connections, each a request at a time")
     parser.add_argument("--max-queued", type=int, default=None,
                         help="the facade's fanout.followers.max-queued (default: its own)")
+    parser.add_argument("--max-connections", type=int, default=None,
+                        help="the facade's fanout.server.max-connections (default: its own)")
     args = parser.parse_args()
     bench.ROOT = args.root.resolve()
     if args.max_queued is not None:
         os.environ["FANOUT_FOLLOWERS_MAXQUEUED"] = str(args.max_queued)  # the runner passes its environment on
+    if args.max_connections is not None:
+        os.environ["FANOUT_SERVER_MAXCONNECTIONS"] = str(args.max_connections)
 
     with bench.warm_stack(None, args.warmup) as (_, pids):
         for number in range(1, args.rounds + 1):
@@ -50,7 +56,8 @@ def main():
             seconds = run["ok"] / run["rps"] if run["rps"] else args.seconds
             print(json.dumps({
                 "label": args.label, "round": number, "connections": args.connections,
-                "max_queued": args.max_queued or "the facade's default", "accepted_per_s": round(run["rps"]),
+                "max_queued": args.max_queued or "the facade's default",
+                "max_connections": args.max_connections or "the facade's default", "accepted_per_s": round(run["rps"]),
                 "statuses_per_s": {status: round(count / seconds) for status, count in sorted(run["statuses"].items())},
                 "socket_errors": run["errors"] - sum(c for s, c in run["statuses"].items() if not s.startswith("2")),
                 "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"],

@@ -1,0 +1,135 @@
+package dev.fanout.facade.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/** The limit on a real Reactor Netty server, with clients on real sockets. */
+class ConnectionLimitTest {
+
+  private final ConnectionLimit.Gate limit = new ConnectionLimit.Gate(2);
+  private DisposableServer server;
+
+  @BeforeEach
+  void startServer() {
+    server = serve(limit.guard(HttpServer.create()));
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.disposeNow();
+  }
+
+  @Test
+  void aClientBeyondTheLimitIsServedOnceAConnectionCloses() throws IOException {
+    try (Socket first = connect(); Socket second = connect()) {
+      assertThat(answer(first)).startsWith("HTTP/1.1 200");
+      assertThat(answer(second)).startsWith("HTTP/1.1 200");
+      await().until(limit::open, open -> open == 2);
+
+      // The kernel completes the third connection's handshake, but the server does not accept it: its request
+      // waits unread. (Connections that arrive together are accepted together, hence the third only now.)
+      try (Socket third = connect()) {
+        third.setSoTimeout(500);
+        send(third);
+        assertThatThrownBy(() -> third.getInputStream().read()).isInstanceOf(SocketTimeoutException.class);
+        assertThat(limit.open()).isEqualTo(2);
+
+        first.close();
+        third.setSoTimeout(10_000);
+        assertThat(read(third)).startsWith("HTTP/1.1 200");
+        assertThat(answer(second)).as("an open connection is still served").startsWith("HTTP/1.1 200");
+      }
+    }
+  }
+
+  @Test
+  void closedConnectionsFreeTheirPlaces() throws IOException {
+    for (int i = 0; i < 5; i++) {
+      try (Socket client = connect()) {
+        assertThat(answer(client)).startsWith("HTTP/1.1 200");
+      }
+    }
+    await().until(limit::open, open -> open == 0);
+    try (Socket first = connect(); Socket second = connect()) {
+      assertThat(answer(first)).startsWith("HTTP/1.1 200");
+      assertThat(answer(second)).startsWith("HTTP/1.1 200");
+    }
+  }
+
+  @Test
+  void eachServerHasALimitOfItsOwn() throws IOException {
+    ConnectionLimit limitOfOne = new ConnectionLimit(1);
+    DisposableServer app = serve(limitOfOne.apply(HttpServer.create()));
+    DisposableServer management = serve(limitOfOne.apply(HttpServer.create()));
+    try (Socket toApp = connect(app)) {
+      assertThat(answer(toApp)).startsWith("HTTP/1.1 200");
+      try (Socket toManagement = connect(management)) {
+        assertThat(answer(toManagement)).as("served beside the app's full port").startsWith("HTTP/1.1 200");
+      }
+    } finally {
+      app.disposeNow();
+      management.disposeNow();
+    }
+  }
+
+  @Test
+  void refusesANonPositiveLimit() {
+    assertThatThrownBy(() -> new ServerLimits(0)).hasMessageContaining("fanout.server.max-connections");
+  }
+
+  private static DisposableServer serve(HttpServer server) {
+    return server.host("127.0.0.1").port(0)
+        .handle((request, response) -> response.sendString(Mono.just("ok")))
+        .bindNow();
+  }
+
+  private Socket connect() throws IOException {
+    return connect(server);
+  }
+
+  private static Socket connect(DisposableServer server) throws IOException {
+    Socket socket = new Socket();
+    socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5_000);
+    socket.setSoTimeout(10_000);
+    return socket;
+  }
+
+  private static String answer(Socket socket) throws IOException {
+    send(socket);
+    return read(socket);
+  }
+
+  private static void send(Socket socket) throws IOException {
+    socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: facade\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().flush();
+  }
+
+  /** One whole answer: its head, then the two bytes of its body ("ok", sent with Content-Length: 2). */
+  private static String read(Socket socket) throws IOException {
+    InputStream in = socket.getInputStream();
+    StringBuilder answer = new StringBuilder();
+    while (!answer.toString().endsWith("\r\n\r\nok")) {
+      int next = in.read();
+      if (next < 0) {
+        throw new IOException("the connection closed after: " + answer);
+      }
+      answer.append((char) next);
+    }
+    return answer.toString();
+  }
+}
