@@ -19,10 +19,19 @@ Usage: python3 bench/overload.py [--root CHECKOUT] [--label NAME] [--warmup S] [
 """
 import json
 import os
+import re
 
 import bench
 
 WATCHED = ("api-facade (JVM)", "api-facade (daprd)")
+
+
+def socket_errors(wrk_output):
+    """wrk's own count of each kind: connections it could not open, reads and writes that failed, and requests
+    unanswered after its --timeout (10 s)."""
+    found = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", wrk_output)
+    kinds = ("connect", "read", "write", "timeout")
+    return dict(zip(kinds, map(int, found.groups()))) if found else dict.fromkeys(kinds, 0)
 
 
 def main():
@@ -60,6 +69,7 @@ def main():
                 "max_connections": args.max_connections or "the facade's default", "accepted_per_s": round(run["rps"]),
                 "statuses_per_s": {status: round(count / seconds) for status, count in sorted(run["statuses"].items())},
                 "socket_errors": run["errors"] - sum(c for s, c in run["statuses"].items() if not s.startswith("2")),
+                "socket_errors_by_kind": socket_errors(run["raw"]),
                 "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"],
                 "facade_jvm": {"cpu_pct": round(resources["api-facade (JVM)"]["cpu_pct"]),
                                "peak_rss_mib": round(resources["api-facade (JVM)"]["rss_mib"])},

@@ -21,12 +21,14 @@ import reactor.netty.http.server.HttpServer;
 /** The limit on a real Reactor Netty server, with clients on real sockets. */
 class ConnectionLimitTest {
 
-  private final ConnectionLimit.Gate limit = new ConnectionLimit.Gate(2);
+  private final ConnectionLimit limit = new ConnectionLimit(2);
   private DisposableServer server;
 
   @BeforeEach
   void startServer() {
-    server = serve(limit.guard(HttpServer.create()));
+    server = limit.apply(HttpServer.create()).host("127.0.0.1").port(0)
+        .handle((request, response) -> response.sendString(Mono.just("ok")))
+        .bindNow();
   }
 
   @AfterEach
@@ -35,10 +37,8 @@ class ConnectionLimitTest {
   }
 
   @Test
-  void aClientBeyondTheLimitIsServedOnceAConnectionCloses() throws IOException {
+  void aClientBeyondTheLimitWaitsUntilAPlaceFrees() throws IOException {
     try (Socket first = connect(); Socket second = connect()) {
-      assertThat(answer(first)).startsWith("HTTP/1.1 200");
-      assertThat(answer(second)).startsWith("HTTP/1.1 200");
       await().until(limit::open, open -> open == 2);
 
       // The kernel completes the third connection's handshake, but the server does not accept it: its request
@@ -52,7 +52,25 @@ class ConnectionLimitTest {
         first.close();
         third.setSoTimeout(10_000);
         assertThat(read(third)).startsWith("HTTP/1.1 200");
-        assertThat(answer(second)).as("an open connection is still served").startsWith("HTTP/1.1 200");
+      }
+    }
+  }
+
+  @Test
+  void whileFullEachAnswerClosesItsConnectionSoThatTheWaitingTakeTurns() throws IOException {
+    try (Socket first = connect()) {
+      assertThat(answer(first)).startsWith("HTTP/1.1 200").doesNotContainIgnoringCase("connection: close");
+      assertThat(answer(first)).as("kept alive below the limit").startsWith("HTTP/1.1 200");
+
+      try (Socket second = connect()) {
+        await().until(limit::open, open -> open == 2);
+        try (Socket third = connect()) {
+          send(third);
+
+          assertThat(answer(second)).containsIgnoringCase("connection: close");
+          assertThat(second.getInputStream().read()).as("closed by the server").isEqualTo(-1);
+          assertThat(read(third)).as("the waiting client's turn").startsWith("HTTP/1.1 200");
+        }
       }
     }
   }
@@ -72,37 +90,11 @@ class ConnectionLimitTest {
   }
 
   @Test
-  void eachServerHasALimitOfItsOwn() throws IOException {
-    ConnectionLimit limitOfOne = new ConnectionLimit(1);
-    DisposableServer app = serve(limitOfOne.apply(HttpServer.create()));
-    DisposableServer management = serve(limitOfOne.apply(HttpServer.create()));
-    try (Socket toApp = connect(app)) {
-      assertThat(answer(toApp)).startsWith("HTTP/1.1 200");
-      try (Socket toManagement = connect(management)) {
-        assertThat(answer(toManagement)).as("served beside the app's full port").startsWith("HTTP/1.1 200");
-      }
-    } finally {
-      app.disposeNow();
-      management.disposeNow();
-    }
-  }
-
-  @Test
   void refusesANonPositiveLimit() {
     assertThatThrownBy(() -> new ServerLimits(0)).hasMessageContaining("fanout.server.max-connections");
   }
 
-  private static DisposableServer serve(HttpServer server) {
-    return server.host("127.0.0.1").port(0)
-        .handle((request, response) -> response.sendString(Mono.just("ok")))
-        .bindNow();
-  }
-
   private Socket connect() throws IOException {
-    return connect(server);
-  }
-
-  private static Socket connect(DisposableServer server) throws IOException {
     Socket socket = new Socket();
     socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5_000);
     socket.setSoTimeout(10_000);
