@@ -12,7 +12,8 @@ Run it for two values of --max-queued, stack after stack, to see what the facade
 a bulk call does (fanout.followers.max-queued, 1000 by default since round 24, 5000 before): beyond it a follow is
 answered 503 at once rather than after waiting out its timeout (BENCHMARKS.md, round 24). --max-connections sets
 the facade's fanout.server.max-connections (500 by default since round 25): beyond it the facade accepts no more
-connections until one closes, and wrk's other connections wait unanswered.
+connections until one closes, and while full it closes each connection after its answer, so that wrk's
+connections take turns (BENCHMARKS.md, round 25).
 
 Usage: python3 bench/overload.py [--root CHECKOUT] [--label NAME] [--warmup S] [--rounds N] [--seconds S]
                                  [--connections N] [--max-queued N] [--max-connections N]

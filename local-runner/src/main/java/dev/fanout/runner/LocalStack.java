@@ -3,7 +3,6 @@ package dev.fanout.runner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,6 +42,8 @@ public final class LocalStack implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<Pair> pairs = new CopyOnWriteArrayList<>();
   private final Map<String, Pair.Tokens> tokens = new ConcurrentHashMap<>();
+  private final ReplicaPorts replicaPorts =
+      new ReplicaPorts(ReplicaPorts.FROM + RANDOM.nextInt(ReplicaPorts.TO - ReplicaPorts.FROM));
   private ManagedProcess redis;
   private ManagedProcess placement;
   private volatile boolean closed;
@@ -241,7 +242,8 @@ public final class LocalStack implements AutoCloseable {
     var ports = replica == 1
         ? new Pair.Ports(app.appPort() + offset, app.daprHttpPort() + offset, app.daprGrpcPort() + offset,
             app.daprInternalGrpcPort() + offset, app.metricsPort() + offset)
-        : new Pair.Ports(freePort(), freePort(), freePort(), freePort(), freePort());
+        : new Pair.Ports(replicaPorts.take(), replicaPorts.take(), replicaPorts.take(), replicaPorts.take(),
+            replicaPorts.take());
     var env = new LinkedHashMap<String, String>(topology.commonEnv());
     env.putAll(app.env());
     if (System.getenv("JAVA_OPTS") != null) {
@@ -359,11 +361,4 @@ public final class LocalStack implements AutoCloseable {
     return HexFormat.of().formatHex(bytes);
   }
 
-  private static int freePort() {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("no free port", e);
-    }
-  }
 }

@@ -1,0 +1,50 @@
+package dev.fanout.runner;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+
+/**
+ * Ports for the replicas beyond the first (the first has dapr.yaml's). Taken from 22000–29999: below Linux's
+ * ephemeral range (32768–60999), where an outgoing connection can hold a port by the time its daprd comes to bind
+ * it (a replica's daprd failed every restart on "could not listen on any endpoint" when these came from the kernel
+ * as ephemeral ports), and clear of dapr.yaml's ports, also shifted by the end-to-end tests' offset (+11000). Each
+ * stack starts at a random point of the range, so that two stacks side by side seldom try the same ports, and skips
+ * any that something already listens on.
+ */
+final class ReplicaPorts {
+
+  static final int FROM = 22_000;
+  static final int TO = 30_000;
+
+  private int next;
+
+  ReplicaPorts(int start) {
+    if (start < FROM || start >= TO) {
+      throw new IllegalArgumentException("start " + start + " outside " + FROM + "–" + (TO - 1));
+    }
+    this.next = start;
+  }
+
+  /** The next port of the range that nothing listens on; never the same one twice. */
+  synchronized int take() {
+    for (int tried = 0; tried < TO - FROM; tried++) {
+      int port = next;
+      next = port + 1 < TO ? port + 1 : FROM;
+      if (free(port)) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port in " + FROM + "–" + (TO - 1));
+  }
+
+  private static boolean free(int port) {
+    try (var socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      return true;
+    } catch (IOException taken) {
+      return false;
+    }
+  }
+}
