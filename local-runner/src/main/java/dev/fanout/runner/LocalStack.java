@@ -360,5 +360,4 @@ public final class LocalStack implements AutoCloseable {
     RANDOM.nextBytes(bytes);
     return HexFormat.of().formatHex(bytes);
   }
-
 }
