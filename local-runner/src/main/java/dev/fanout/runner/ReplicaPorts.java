@@ -1,7 +1,6 @@
 package dev.fanout.runner;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
@@ -39,9 +38,10 @@ final class ReplicaPorts {
     throw new IllegalStateException("no free port in " + FROM + "–" + (TO - 1));
   }
 
+  /** On every address: daprd's metrics and internal gRPC servers listen on all of them, not on loopback only. */
   private static boolean free(int port) {
     try (var socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      socket.bind(new InetSocketAddress(port));
       return true;
     } catch (IOException taken) {
       return false;

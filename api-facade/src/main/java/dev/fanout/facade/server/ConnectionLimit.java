@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.boot.web.embedded.netty.NettyServerCustomizer;
@@ -80,20 +81,24 @@ final class ConnectionLimit implements NettyServerCustomizer {
       listening.fireChannelRead(accepted);
     }
 
-    // Reactor Netty turns reading back on a second after an accept failed (too many open files, say); the next open
-    // or close decides again.
+    // Reactor Netty turns reading back on a second after an accept failed (too many open files, say), whatever the
+    // count; the next connection accepted decides again, so that passes the limit by one at most.
     private void decide(Channel listener) {
       listener.config().setAutoRead(!full());
     }
   }
 
-  /** Marks an answer "Connection: close" while the server is full; Reactor Netty closes after sending it. */
+  /**
+   * Marks an answer "Connection: close" while the server is full; Reactor Netty closes after sending it. Not a
+   * "100 Continue": the request's body is still to come on that connection.
+   */
   @Sharable
   private final class CloseWhileFull extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext context, Object message, ChannelPromise promise) throws Exception {
-      if (message instanceof HttpResponse answer && full()) {
+      if (message instanceof HttpResponse answer && answer.status().codeClass() != HttpStatusClass.INFORMATIONAL
+          && full()) {
         HttpUtil.setKeepAlive(answer, false);
       }
       super.write(context, message, promise);

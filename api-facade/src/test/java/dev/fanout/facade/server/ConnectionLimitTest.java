@@ -26,7 +26,9 @@ class ConnectionLimitTest {
   @BeforeEach
   void startServer() {
     server = limit.apply(HttpServer.create()).host("127.0.0.1").port(0)
-        .handle((request, response) -> response.sendString(Mono.just("ok")))
+        // Reads the body first, as the facade does, so that a request expecting "100 Continue" gets one.
+        .handle((request, response) -> response.sendString(
+            request.receive().aggregate().asString().defaultIfEmpty("").map(body -> "ok")))
         .bindNow();
   }
 
@@ -75,6 +77,20 @@ class ConnectionLimitTest {
   }
 
   @Test
+  void whileFullAContinueKeepsTheConnectionForTheBodyToCome() throws IOException {
+    try (Socket first = connect(); Socket second = connect()) {
+      await().until(limit::open, open -> open == 2);
+      second.getOutputStream().write(("POST / HTTP/1.1\r\nHost: facade\r\nContent-Length: 2\r\n"
+          + "Expect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+
+      String interim = readUntil(second, "\r\n\r\n");
+      assertThat(interim).startsWith("HTTP/1.1 100").doesNotContainIgnoringCase("connection: close");
+      second.getOutputStream().write("hi".getBytes(StandardCharsets.US_ASCII));
+      assertThat(read(second)).startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close");
+    }
+  }
+
+  @Test
   void closedConnectionsFreeTheirPlaces() throws IOException {
     for (int i = 0; i < 5; i++) {
       try (Socket client = connect()) {
@@ -112,9 +128,13 @@ class ConnectionLimitTest {
 
   /** One whole answer: its head, then the two bytes of its body ("ok", sent with Content-Length: 2). */
   private static String read(Socket socket) throws IOException {
+    return readUntil(socket, "\r\n\r\nok");
+  }
+
+  private static String readUntil(Socket socket, String end) throws IOException {
     InputStream in = socket.getInputStream();
     StringBuilder answer = new StringBuilder();
-    while (!answer.toString().endsWith("\r\n\r\nok")) {
+    while (!answer.toString().endsWith(end)) {
       int next = in.read();
       if (next < 0) {
         throw new IOException("the connection closed after: " + answer);
