@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The subscribers' cost per event, alone: with both subscribers stopped (SIGSTOP), a backlog is published straight
 to the facade's daprd; then they are resumed and drain it, and the CPU every process used over the drain is divided
-by the events. Without a publisher competing for the two cores, this is steadier than the benchmark's 1000/s
+by the events; with the peak resident memory of each app JVM over the drain. Without a publisher competing for the two cores, this is steadier than the benchmark's 1000/s
 phase, so it can tell two builds of the subscribers apart (BENCHMARKS.md, round 10).
 
 Usage: python3 bench/drain.py [--root CHECKOUT] [--label NAME] [--warmup S] [--rounds N] [--backlog S]
@@ -33,6 +33,7 @@ def main():
     hz = os.sysconf("SC_CLK_TCK")
     with bench.warm_stack(None, args.warmup) as (stack, pids):
         token = bench.facade_token()
+        jvms = {name: pid for name, pid in pids.items() if name.endswith("(JVM)") and "runner" not in name}
         for number in range(1, args.rounds + 1):
             if args.profile:  # before the stop: a stopped JVM cannot be attached to (and takes no samples)
                 profile(args.profile, pids, "start,event=cpu,interval=1000000,threads")
@@ -42,9 +43,11 @@ def main():
                 mark = stack.mark()
                 before = {name: bench.process_ticks(name, pid) for name, pid in pids.items()}
                 start = time.monotonic()
+            sampler = bench.Sampler(jvms)
             if bench.wait_drained(600) is None:
                 raise SystemExit("drain: the backlog was not drained within 600 s")
             seconds = time.monotonic() - start
+            resources = sampler.stop()
             if args.profile:
                 file = bench.ROOT / f"bench/results/profile-{args.label}-{{app}}-r{number}.collapsed"
                 profile(args.profile, pids, f"stop,file={file},collapsed")
@@ -55,6 +58,7 @@ def main():
                 "cpu_ms_per_event": {name: round(1000 * (bench.process_ticks(name, pid) - before[name]) / hz / events, 3)
                                      for name, pid in pids.items()},
                 "events_per_delivery": {app: round(d["mean"], 1) for app, d in stack.deliveries(mark).items()},
+                "peak_rss_mib": {name: round(r["rss_mib"]) for name, r in resources.items()},
             }), flush=True)
 
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The publish path's cost per request, alone: both subscribers stopped (SIGSTOP), wrk saturates the facade for
---seconds, and the CPU of the facade's JVM, its daprd, Redis and the local runner is divided by the 202s. The
-facade daprd's own metrics say how many bulk publishes carried them (events per call). With --direct, each round
-also saturates the facade's daprd straight (the benchmark's ceiling), measured the same way. Without the
-subscribers competing for the two cores this is steadier than the benchmark's saturation phases, so it can tell
-two builds, or two settings, of the facade apart (BENCHMARKS.md, rounds 12 and 13).
+--seconds, and the CPU of the facade's JVM, its daprd, Redis and the local runner is divided by the 202s (with the
+facade JVM's peak resident memory over the round). The facade daprd's own metrics say how many bulk publishes
+carried them (events per call). With --direct, each round also saturates the facade's daprd straight (the
+benchmark's ceiling), measured the same way. Without the subscribers competing for the two cores this is steadier
+than the benchmark's saturation phases, so it can tell two builds, or two settings, of the facade apart
+(BENCHMARKS.md, rounds 12 and 13).
 
 Usage: python3 bench/publish_path.py [--root CHECKOUT] [--label NAME] [--warmup S] [--rounds N] [--seconds S]
                                      [--direct] [--java-opts OPTS]
@@ -19,7 +20,8 @@ import urllib.request
 import bench
 
 BULK_METHOD = "/dapr.proto.runtime.v1.Dapr/BulkPublishEventAlpha1"
-WATCHED = ("api-facade (JVM)", "api-facade (daprd)", "redis-server", "local runner (JVM)")
+FACADE_JVM = "api-facade (JVM)"
+WATCHED = (FACADE_JVM, "api-facade (daprd)", "redis-server", "local runner (JVM)")
 
 
 def bulk_calls():
@@ -48,7 +50,9 @@ def main():
                 with bench.subscribers_stopped(pids):
                     calls = bulk_calls()
                     before = {name: bench.process_ticks(name, pids[name]) for name in WATCHED}
+                    sampler = bench.Sampler({FACADE_JVM: pids[FACADE_JVM]})
                     result = bench.wrk(url, args.seconds, body=body, token=auth)
+                    peak_rss = sampler.stop()[FACADE_JVM]["rss_mib"]
                     after = {name: bench.process_ticks(name, pids[name]) for name in WATCHED}
                     calls = bulk_calls() - calls
                 accepted = result["ok"]
@@ -58,6 +62,7 @@ def main():
                     "events_per_bulk_call": round(accepted / calls, 1) if target == "facade" and calls else None,
                     "cpu_ms_per_request": {name: round(1000 * (after[name] - before[name]) / hz / accepted, 3)
                                            for name in WATCHED},
+                    "facade_peak_rss_mib": round(peak_rss),
                 }), flush=True)
                 if bench.wait_drained(600) is None:
                     raise SystemExit("publish_path: the subscribers did not drain within 600 s")
