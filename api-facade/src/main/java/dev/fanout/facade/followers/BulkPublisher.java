@@ -1,7 +1,6 @@
 package dev.fanout.facade.followers;
 
 import com.google.protobuf.UnsafeByteOperations;
-import dev.fanout.platform.sidecar.CallDeadline;
 import io.dapr.client.domain.CloudEvent;
 import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprProtos;
@@ -41,7 +40,7 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>It speaks to daprd through the SDK's generated stub rather than {@code DaprPreviewClient.publishEvents}, for
  * one reason: the stub it is given runs the answer's callbacks on gRPC's event loop (see
- * {@code SidecarConfiguration}), so completing the events and everything downstream of them must not block.
+ * {@code SidecarAutoConfiguration}), so completing the events and everything downstream of them must not block.
  */
 class BulkPublisher {
 
@@ -185,8 +184,8 @@ class BulkPublisher {
     var answer = new Answer(batch, ids);
     try {
       // The deadline bounds the whole call, waiting for a connection included, so a slot is always given back. It
-      // is the oldest event's (see publish): a CallDeadline, as the SDK's interceptors replace a stub's deadline.
-      CallDeadline.within(dapr, deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
+      // is the oldest event's (see publish), when that is sooner than the configured timeout.
+      dapr.withDeadlineAfter(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
           .bulkPublishEventAlpha1(request.build(), answer);
     } catch (RuntimeException refused) { // gRPC reports failures through onError; this is for anything else
       answer.onError(refused);

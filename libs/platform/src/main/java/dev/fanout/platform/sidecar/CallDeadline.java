@@ -6,30 +6,26 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
-import io.grpc.stub.AbstractStub;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A deadline for one call to daprd that the SDK cannot push back. The SDK's timeout interceptor gives every call
- * the configured timeout from the moment it starts, replacing whatever deadline the caller set with
- * {@code withDeadlineAfter}. A call that must end sooner carries its deadline {@link #within} instead; this
- * interceptor, which the platform's stub runs after the SDK's (next to the channel), makes it the call's when it is
- * the earlier of the two.
+ * Every call to daprd ends within the configured timeout, or sooner when the caller set an earlier deadline on its
+ * stub ({@code withDeadlineAfter}): a publish that must answer its oldest request in time, for one.
  */
-public final class CallDeadline implements ClientInterceptor {
+final class CallDeadline implements ClientInterceptor {
 
-  private static final CallOptions.Key<Deadline> DEADLINE = CallOptions.Key.create("fanout.call-deadline");
+  private final long timeoutNanos;
 
-  /** The stub, for calls that end at most this long from now, whatever the configured timeout. */
-  public static <S extends AbstractStub<S>> S within(S stub, long duration, TimeUnit unit) {
-    return stub.withOption(DEADLINE, Deadline.after(duration, unit));
+  CallDeadline(Duration timeout) {
+    this.timeoutNanos = timeout.toNanos();
   }
 
   @Override
   public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
-    Deadline deadline = options.getOption(DEADLINE);
-    if (deadline != null && (options.getDeadline() == null || deadline.isBefore(options.getDeadline()))) {
-      options = options.withDeadline(deadline);
+    Deadline timeout = Deadline.after(timeoutNanos, TimeUnit.NANOSECONDS);
+    if (options.getDeadline() == null || timeout.isBefore(options.getDeadline())) {
+      options = options.withDeadline(timeout);
     }
     return next.newCall(method, options);
   }

@@ -1,56 +1,62 @@
 package dev.fanout.platform.sidecar;
 
 import com.google.common.util.concurrent.MoreExecutors;
-import io.dapr.client.DaprClient;
-import io.dapr.client.DaprClientBuilder;
-import io.dapr.client.DaprClientImpl;
-import io.dapr.client.resiliency.ResiliencyOptions;
 import io.dapr.config.Properties;
+import io.dapr.utils.NetworkUtils;
 import io.dapr.v1.DaprGrpc;
+import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import java.util.ArrayList;
+import java.util.Map;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
 /**
- * The one client each app has to its own daprd: one gRPC channel for the life of the app. Declared as the SDK's
- * implementation, which is both the stable {@link DaprClient} and the {@code DaprPreviewClient}, so that either can
- * be injected and both share the channel; so does the {@link DaprGrpc.DaprStub} the apps call daprd with.
+ * The one connection each app has to its own daprd: one gRPC channel for the life of the app, built by the SDK
+ * from its own settings ({@link NetworkUtils}), and the generated stub the apps call daprd with (the facade
+ * publishes, the subscribers keep their idempotency records).
+ *
+ * <p>Not the SDK's {@code DaprClient}: nothing here uses its API, and building one also builds a JDK HTTP client
+ * for daprd's HTTP API, with TLS loaded and a selector thread, ~600 classes that each JVM carried for nothing.
+ * The stub does what the client's stubs do: the API token on each call, the configured timeout as each call's
+ * deadline. Unlike them it runs gRPC's callbacks on its event loop, where the client hands every answer to gRPC's
+ * executor, a thread switch per call; answering on the event loop cut the facade's CPU per request to ~0.9 of that
+ * (BENCHMARKS.md, round 14). What runs downstream of an answer must therefore not block: it only completes
+ * requests and queues writes and log lines.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(DaprSidecarProperties.class)
 public class SidecarAutoConfiguration {
 
-  @Bean(destroyMethod = "close")
-  @ConditionalOnMissingBean(DaprClient.class)
-  DaprClientImpl daprClient(DaprSidecarProperties sidecar) {
-    var builder = new DaprClientBuilder()
-        .withPropertyOverride(Properties.SIDECAR_IP, sidecar.host())
-        .withPropertyOverride(Properties.HTTP_PORT, String.valueOf(sidecar.httpPort()))
-        .withPropertyOverride(Properties.GRPC_PORT, String.valueOf(sidecar.grpcPort()))
-        // daprd retries the broker itself (components/resiliency.yaml); a retry here would only hold the caller
-        // longer. The timeout becomes each call's gRPC deadline.
-        .withResiliencyOptions(new ResiliencyOptions().setTimeout(sidecar.timeout()).setMaxRetries(0));
-    if (sidecar.hasApiToken()) {
-      builder.withPropertyOverride(Properties.API_TOKEN, sidecar.apiToken());
-    }
-    return (DaprClientImpl) builder.build();
+  private static final Metadata.Key<String> API_TOKEN =
+      Metadata.Key.of("dapr-api-token", Metadata.ASCII_STRING_MARSHALLER);
+
+  // Shut down after the beans that call daprd, which Spring closes first: their calls in flight finish.
+  @Bean(destroyMethod = "shutdown")
+  @ConditionalOnMissingBean(DaprGrpc.DaprStub.class)
+  ManagedChannel daprChannel(DaprSidecarProperties sidecar) {
+    return NetworkUtils.buildGrpcManagedChannel(new Properties(Map.of(
+        Properties.SIDECAR_IP.getName(), sidecar.host(),
+        Properties.GRPC_PORT.getName(), String.valueOf(sidecar.grpcPort()))));
   }
 
-  /**
-   * The stub the apps call daprd with (the facade publishes, the subscribers keep their idempotency records): on the
-   * SDK's one channel and with the SDK's interceptors (the API token; the configured timeout as each call's
-   * deadline), but with gRPC's callbacks run on its event loop. The SDK's own calls hand every answer to gRPC's
-   * executor, a thread switch per call; answering on the event loop cut the facade's CPU per request to ~0.9 of that
-   * (BENCHMARKS.md, round 14). What runs downstream of an answer must therefore not block: it only completes
-   * requests and queues writes and log lines. A call may also end sooner than the timeout ({@link CallDeadline}).
-   */
   @Bean
   @ConditionalOnMissingBean(DaprGrpc.DaprStub.class)
-  DaprGrpc.DaprStub daprStub(DaprClient dapr) {
-    return dapr.newGrpcStub(null, channel -> DaprGrpc.newStub(ClientInterceptors.intercept(channel, new CallDeadline()))
-        .withExecutor(MoreExecutors.directExecutor()));
+  DaprGrpc.DaprStub daprStub(ManagedChannel daprChannel, DaprSidecarProperties sidecar) {
+    var interceptors = new ArrayList<ClientInterceptor>();
+    interceptors.add(new CallDeadline(sidecar.timeout()));
+    if (sidecar.hasApiToken()) {
+      var token = new Metadata();
+      token.put(API_TOKEN, sidecar.apiToken());
+      interceptors.add(MetadataUtils.newAttachHeadersInterceptor(token));
+    }
+    return DaprGrpc.newStub(ClientInterceptors.intercept(daprChannel, interceptors))
+        .withExecutor(MoreExecutors.directExecutor());
   }
 
   @Bean

@@ -1,0 +1,132 @@
+package dev.fanout.platform.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dapr.v1.DaprGrpc;
+import io.dapr.v1.DaprProtos;
+import io.grpc.Context;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/** The stub each app calls its daprd with, against a real gRPC server standing in for daprd. */
+class SidecarAutoConfigurationTest {
+
+  private static final Metadata.Key<String> API_TOKEN =
+      Metadata.Key.of("dapr-api-token", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** What daprd saw of each call: its API token (or none) and how long it had left to answer. */
+  private record Seen(String apiToken, long millisLeft) {
+  }
+
+  private final LinkedBlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
+  private Server sidecar;
+
+  @BeforeEach
+  void startSidecar() throws IOException {
+    ServerInterceptor recorder = new ServerInterceptor() {
+      @Override
+      public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+          ServerCallHandler<Q, A> next) {
+        var deadline = Context.current().getDeadline();
+        seen.add(new Seen(headers.get(API_TOKEN), deadline == null ? -1 : deadline.timeRemaining(TimeUnit.MILLISECONDS)));
+        return next.startCall(call, headers);
+      }
+    };
+    var metadata = new DaprGrpc.DaprImplBase() {
+      @Override
+      public void getMetadata(DaprProtos.GetMetadataRequest request,
+          StreamObserver<DaprProtos.GetMetadataResponse> answer) {
+        answer.onNext(DaprProtos.GetMetadataResponse.getDefaultInstance());
+        answer.onCompleted();
+      }
+    };
+    sidecar = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        .addService(ServerInterceptors.intercept(metadata, recorder))
+        .build().start();
+  }
+
+  @AfterEach
+  void stopSidecar() throws InterruptedException {
+    sidecar.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private ApplicationContextRunner app(String... properties) {
+    return new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(SidecarAutoConfiguration.class))
+        .withPropertyValues("dapr.sidecar.grpc-port=" + sidecar.getPort())
+        .withPropertyValues(properties);
+  }
+
+  @Test
+  void sendsTheApiTokenWithEveryCallWhenDaprdRequiresOne() {
+    app("dapr.sidecar.api-token=s3cret").run(context -> {
+      call(context.getBean(DaprGrpc.DaprStub.class));
+      call(context.getBean(DaprGrpc.DaprStub.class));
+
+      assertThat(seen).extracting(Seen::apiToken).containsExactly("s3cret", "s3cret");
+    });
+  }
+
+  @Test
+  void sendsNoApiTokenWhenNoneIsConfigured() {
+    app().run(context -> {
+      call(context.getBean(DaprGrpc.DaprStub.class));
+
+      assertThat(seen).extracting(Seen::apiToken).containsOnlyNulls().hasSize(1);
+    });
+  }
+
+  @Test
+  void givesEveryCallTheConfiguredTimeoutAsItsDeadline() {
+    app("dapr.sidecar.timeout=7s").run(context -> {
+      call(context.getBean(DaprGrpc.DaprStub.class));
+
+      assertThat(seen.take().millisLeft()).isBetween(5_000L, 7_000L);
+    });
+  }
+
+  @Test
+  void keepsAnEarlierDeadlineTheCallerSetButNotALaterOne() {
+    app("dapr.sidecar.timeout=7s").run(context -> {
+      var dapr = context.getBean(DaprGrpc.DaprStub.class);
+
+      call(dapr.withDeadlineAfter(2, TimeUnit.SECONDS));
+      call(dapr.withDeadlineAfter(60, TimeUnit.SECONDS));
+
+      assertThat(seen.take().millisLeft()).isBetween(1L, 2_000L);
+      assertThat(seen.take().millisLeft()).isBetween(5_000L, 7_000L);
+    });
+  }
+
+  @Test
+  void shutsItsChannelDownWithTheApp() {
+    var channel = new CompletableFuture<ManagedChannel>();
+    app().run(context -> channel.complete(context.getBean(ManagedChannel.class)));
+
+    assertThat(channel.join().isShutdown()).isTrue();
+  }
+
+  /** One call through the stub as the apps make them: its channel (with the interceptors) and its call options. */
+  private static void call(DaprGrpc.DaprStub dapr) {
+    ClientCalls.blockingUnaryCall(dapr.getChannel(), DaprGrpc.getGetMetadataMethod(), dapr.getCallOptions(),
+        DaprProtos.GetMetadataRequest.getDefaultInstance());
+  }
+}
