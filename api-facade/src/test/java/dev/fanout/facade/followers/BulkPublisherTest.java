@@ -36,7 +36,7 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
  * {@link BulkPublisher}'s bookkeeping of calls in flight, against a real gRPC server standing in for daprd, called
- * through the stub the platform builds (the SDK's interceptors included). The Spring-level behaviour (what reaches
+ * through the stub the platform builds (its interceptors included). The Spring-level behaviour (what reaches
  * the sidecar, 202 against 503) is {@link FollowerEventPublisherTest}'s.
  */
 class BulkPublisherTest {

@@ -19,8 +19,9 @@ import reactor.core.publisher.MonoSink;
 
 /**
  * The state calls {@link IdempotencyStore} makes, on daprd's gRPC API through the stub the platform builds (the
- * API token, the configured timeout as deadline), with the answers handled on gRPC's event loop. The SDK's {@code DaprClient} hands each answer to gRPC's executor instead, a thread switch per call,
- * two per delivery (BENCHMARKS.md, round 15).
+ * API token, the configured timeout as deadline), with the answers handled on gRPC's event loop. The SDK's
+ * {@code DaprClient} hands each answer to gRPC's executor instead, a thread switch per call, two per delivery
+ * (BENCHMARKS.md, round 15).
  *
  * <p>Values are encoded as the SDK's client encodes a {@code String} (its default serializer: a JSON string), so
  * records written by builds that saved them through the SDK read the same, and the other way round.

@@ -24,6 +24,13 @@ public record DaprSidecarProperties(
     @DefaultValue("3s") Duration timeout,
     @DefaultValue("1s") Duration healthTimeout) {
 
+  public DaprSidecarProperties {
+    // Every call to daprd gets this as its deadline: zero or less would fail each call before it starts.
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("dapr.sidecar.timeout must be positive, not " + timeout);
+    }
+  }
+
   public boolean hasApiToken() {
     return apiToken != null && !apiToken.isBlank();
   }
