@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The subscribers' cost per event, alone: with both subscribers stopped (SIGSTOP), a backlog is published straight
 to the facade's daprd; then they are resumed and drain it, and the CPU every process used over the drain is divided
-by the events; with the peak resident memory of each app JVM over the drain. Without a publisher competing for the two cores, this is steadier than the benchmark's 1000/s
-phase, so it can tell two builds of the subscribers apart (BENCHMARKS.md, round 10).
+by the events (with each app JVM's peak resident memory over the drain). Without a publisher competing for the two
+cores, this is steadier than the benchmark's 1000/s phase, so it can tell two builds of the subscribers apart
+(BENCHMARKS.md, rounds 10 and 26).
 
 Usage: python3 bench/drain.py [--root CHECKOUT] [--label NAME] [--warmup S] [--rounds N] [--backlog S]
                               [--profile LIBASYNCPROFILER_SO]

@@ -22,7 +22,8 @@ import org.springframework.context.annotation.Bean;
  * publishes, the subscribers keep their idempotency records).
  *
  * <p>Not the SDK's {@code DaprClient}: nothing here uses its API, and building one also builds a JDK HTTP client
- * for daprd's HTTP API, with TLS loaded and a selector thread, ~600 classes that each JVM carried for nothing.
+ * for daprd's HTTP API, with TLS loaded and a selector thread: ~560 classes that each JVM carried for nothing
+ * (BENCHMARKS.md, round 26).
  * The stub does what the client's stubs do: the API token on each call, the configured timeout as each call's
  * deadline. Unlike them it runs gRPC's callbacks on its event loop, where the client hands every answer to gRPC's
  * executor, a thread switch per call; answering on the event loop cut the facade's CPU per request to ~0.9 of that
