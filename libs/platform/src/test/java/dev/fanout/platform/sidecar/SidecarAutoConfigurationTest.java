@@ -46,7 +46,8 @@ class SidecarAutoConfigurationTest {
       public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
           ServerCallHandler<Q, A> next) {
         var deadline = Context.current().getDeadline();
-        seen.add(new Seen(headers.get(API_TOKEN), deadline == null ? -1 : deadline.timeRemaining(TimeUnit.MILLISECONDS)));
+        long millisLeft = deadline == null ? -1 : deadline.timeRemaining(TimeUnit.MILLISECONDS);
+        seen.add(new Seen(headers.get(API_TOKEN), millisLeft));
         return next.startCall(call, headers);
       }
     };
