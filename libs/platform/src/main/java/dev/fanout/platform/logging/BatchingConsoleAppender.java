@@ -126,8 +126,9 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
     List<ILoggingEvent> batch = new ArrayList<>(MAX_BATCH);
     while (isStarted()) {
       // Someone waiting, on a pass or for room, is the signal, not the unpark: the writer's other waits (the queue's
-      // lock, while loggers put) may swallow that.
-      if (nextPass.get() == null && queue.remainingCapacity() > 0) {
+      // lock, while loggers put) may swallow that. Hence the order: the queue first, since asking it may wait for its
+      // lock, and a pass asked for after that look still finds its unpark unspent when the writer parks.
+      if (queue.remainingCapacity() > 0 && nextPass.get() == null) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(intervalMs));
       }
       if (Thread.interrupted()) {
