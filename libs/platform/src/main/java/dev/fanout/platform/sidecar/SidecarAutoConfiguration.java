@@ -6,7 +6,6 @@ import io.dapr.utils.NetworkUtils;
 import io.dapr.v1.DaprGrpc;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import java.util.ArrayList;
@@ -37,18 +36,17 @@ public class SidecarAutoConfiguration {
   private static final Metadata.Key<String> API_TOKEN =
       Metadata.Key.of("dapr-api-token", Metadata.ASCII_STRING_MARSHALLER);
 
-  // Shut down after the beans that call daprd, which Spring closes first: their calls in flight finish.
-  @Bean(destroyMethod = "shutdown")
+  @Bean
   @ConditionalOnMissingBean(DaprGrpc.DaprStub.class)
-  ManagedChannel daprChannel(DaprSidecarProperties sidecar) {
-    return NetworkUtils.buildGrpcManagedChannel(new Properties(Map.of(
+  SidecarChannel daprChannel(DaprSidecarProperties sidecar) {
+    return new SidecarChannel(NetworkUtils.buildGrpcManagedChannel(new Properties(Map.of(
         Properties.SIDECAR_IP.getName(), sidecar.host(),
-        Properties.GRPC_PORT.getName(), String.valueOf(sidecar.grpcPort()))));
+        Properties.GRPC_PORT.getName(), String.valueOf(sidecar.grpcPort())))), sidecar.timeout());
   }
 
   @Bean
   @ConditionalOnMissingBean(DaprGrpc.DaprStub.class)
-  DaprGrpc.DaprStub daprStub(ManagedChannel daprChannel, DaprSidecarProperties sidecar) {
+  DaprGrpc.DaprStub daprStub(SidecarChannel daprChannel, DaprSidecarProperties sidecar) {
     var interceptors = new ArrayList<ClientInterceptor>();
     interceptors.add(new CallDeadline(sidecar.timeout()));
     if (sidecar.hasApiToken()) {
@@ -56,7 +54,7 @@ public class SidecarAutoConfiguration {
       token.put(API_TOKEN, sidecar.apiToken());
       interceptors.add(MetadataUtils.newAttachHeadersInterceptor(token));
     }
-    return DaprGrpc.newStub(ClientInterceptors.intercept(daprChannel, interceptors))
+    return DaprGrpc.newStub(ClientInterceptors.intercept(daprChannel.channel(), interceptors))
         .withExecutor(MoreExecutors.directExecutor());
   }
 

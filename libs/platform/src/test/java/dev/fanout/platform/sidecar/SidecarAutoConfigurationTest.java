@@ -17,7 +17,9 @@ import io.grpc.ServerInterceptors;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -37,6 +39,8 @@ class SidecarAutoConfigurationTest {
   }
 
   private final LinkedBlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
+  /** How long daprd takes to answer each call. */
+  private volatile Duration answerAfter = Duration.ZERO;
   private Server sidecar;
 
   @BeforeEach
@@ -55,6 +59,11 @@ class SidecarAutoConfigurationTest {
       @Override
       public void getMetadata(DaprProtos.GetMetadataRequest request,
           StreamObserver<DaprProtos.GetMetadataResponse> answer) {
+        try {
+          Thread.sleep(answerAfter.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
         answer.onNext(DaprProtos.GetMetadataResponse.getDefaultInstance());
         answer.onCompleted();
       }
@@ -127,11 +136,27 @@ class SidecarAutoConfigurationTest {
   }
 
   @Test
-  void shutsItsChannelDownWithTheApp() {
+  void closesItsChannelWithTheApp() {
     var channel = new CompletableFuture<ManagedChannel>();
-    app().run(context -> channel.complete(context.getBean(ManagedChannel.class)));
+    app().run(context -> channel.complete(context.getBean(SidecarChannel.class).channel()));
 
-    assertThat(channel.join().isShutdown()).isTrue();
+    assertThat(channel.join().isTerminated()).isTrue();
+  }
+
+  @Test
+  void letsACallInFlightFinishBeforeTheAppStops() throws Exception {
+    answerAfter = Duration.ofMillis(500);
+    var answer = new CompletableFuture<Future<DaprProtos.GetMetadataResponse>>();
+    app("dapr.sidecar.timeout=5s").run(context -> {
+      var dapr = context.getBean(DaprGrpc.DaprStub.class);
+      answer.complete(ClientCalls.futureUnaryCall(dapr.getChannel().newCall(DaprGrpc.getGetMetadataMethod(),
+          dapr.getCallOptions()), DaprProtos.GetMetadataRequest.getDefaultInstance()));
+      seen.take(); // daprd has the call: the app stops while it is in flight
+    });
+
+    // Closing the app waited for the answer: it is here already, and not a cancellation.
+    assertThat(answer.join().isDone()).isTrue();
+    assertThat(answer.join().get()).isEqualTo(DaprProtos.GetMetadataResponse.getDefaultInstance());
   }
 
   /** The stub once its channel is connected, so that connecting does not eat into the deadlines measured. */
