@@ -42,8 +42,9 @@ public final class LocalStack implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<Pair> pairs = new CopyOnWriteArrayList<>();
   private final Map<String, Pair.Tokens> tokens = new ConcurrentHashMap<>();
+  private final EphemeralPorts ephemeral = EphemeralPorts.ofThisMachine();
   private final ReplicaPorts replicaPorts =
-      new ReplicaPorts(ReplicaPorts.FROM + RANDOM.nextInt(ReplicaPorts.TO - ReplicaPorts.FROM));
+      new ReplicaPorts(ReplicaPorts.FROM + RANDOM.nextInt(ReplicaPorts.TO - ReplicaPorts.FROM), ephemeral);
   private ManagedProcess redis;
   private ManagedProcess placement;
   private volatile boolean closed;
@@ -85,6 +86,7 @@ public final class LocalStack implements AutoCloseable {
 
   private void startAll() {
     long start = System.nanoTime();
+    warnOfPortsInTheEphemeralRange();
     redis = startRedis();
     placement = startPlacement();
     awaitReady("redis", () -> redisPing());
@@ -97,6 +99,16 @@ public final class LocalStack implements AutoCloseable {
       awaitReady(pair);
     }
     options.log().line("runner", String.format("ready in %.1f s", (System.nanoTime() - start) / 1e9));
+  }
+
+  /** Said before anything starts, so that a daprd failing to listen later is not a mystery. */
+  private void warnOfPortsInTheEphemeralRange() {
+    var exposed = ephemeral.within(topology.ports().stream().map(port -> port + options.portOffset()).toList());
+    if (!exposed.isEmpty()) {
+      options.log().line("runner", "warning: ports " + exposed + " lie in this machine's ephemeral range ("
+          + ephemeral + ", " + EphemeralPorts.KERNEL_RANGE + "), where an outgoing connection may hold one before its "
+          + "server binds it; Linux's default is " + EphemeralPorts.LINUX_DEFAULT);
+    }
   }
 
   public Topology.HostPort redisAddress() {

@@ -10,29 +10,37 @@ import java.net.ServerSocket;
  * it (a replica's daprd failed every restart on "could not listen on any endpoint" when these came from the kernel
  * as ephemeral ports), and clear of dapr.yaml's ports, also shifted by the end-to-end tests' offset (+11000). Each
  * stack starts at a random point of the range, so that two stacks side by side seldom try the same ports, and skips
- * any that something already listens on.
+ * any that something already listens on, and those in this machine's ephemeral range where it was set lower than
+ * Linux's default (unless no others are left).
  */
 final class ReplicaPorts {
 
   static final int FROM = 22_000;
   static final int TO = 30_000;
 
+  private final EphemeralPorts ephemeral;
   private int next;
 
-  ReplicaPorts(int start) {
+  ReplicaPorts(int start, EphemeralPorts ephemeral) {
+    this.ephemeral = ephemeral;
     if (start < FROM || start >= TO) {
       throw new IllegalArgumentException("start " + start + " outside " + FROM + "–" + (TO - 1));
     }
     this.next = start;
   }
 
-  /** The next port of the range that nothing listens on; never the same one twice. */
+  /**
+   * The next port of the range that nothing listens on, outside the ephemeral range if any such is free; never the
+   * same one twice.
+   */
   synchronized int take() {
-    for (int tried = 0; tried < TO - FROM; tried++) {
-      int port = next;
-      next = port + 1 < TO ? port + 1 : FROM;
-      if (free(port)) {
-        return port;
+    for (boolean evenEphemeral : new boolean[] {false, true}) {
+      for (int tried = 0; tried < TO - FROM; tried++) {
+        int port = next;
+        next = port + 1 < TO ? port + 1 : FROM;
+        if ((evenEphemeral || !ephemeral.contains(port)) && free(port)) {
+          return port;
+        }
       }
     }
     throw new IllegalStateException("no free port in " + FROM + "–" + (TO - 1));

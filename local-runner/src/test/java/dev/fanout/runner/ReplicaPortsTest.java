@@ -24,7 +24,7 @@ class ReplicaPortsTest {
 
   @Test
   void neverGivesAPortTwiceAndWrapsAroundTheEndOfTheRange() {
-    var ports = new ReplicaPorts(ReplicaPorts.TO - 10);
+    var ports = new ReplicaPorts(ReplicaPorts.TO - 10, EphemeralPorts.LINUX_DEFAULT);
     List<Integer> taken = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       taken.add(ports.take());
@@ -36,11 +36,25 @@ class ReplicaPortsTest {
 
   @Test
   void skipsAPortSomethingListensOn() throws IOException {
-    int busy = new ReplicaPorts(ReplicaPorts.FROM).take();
+    int busy = new ReplicaPorts(ReplicaPorts.FROM, EphemeralPorts.LINUX_DEFAULT).take();
     try (var listener = new ServerSocket()) {
       listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), busy)); // loopback only, as daprd's APIs
-      assertThat(new ReplicaPorts(busy).take()).isNotEqualTo(busy);
+      assertThat(new ReplicaPorts(busy, EphemeralPorts.LINUX_DEFAULT).take()).isNotEqualTo(busy);
     }
+  }
+
+  @Test
+  void keepsOutOfAnEphemeralRangeSetLowerThanLinuxsDefault() {
+    var ports = new ReplicaPorts(ReplicaPorts.FROM, new EphemeralPorts(ReplicaPorts.FROM, 25_999));
+
+    assertThat(ports.take()).isBetween(26_000, ReplicaPorts.TO - 1);
+  }
+
+  @Test
+  void stillGivesPortsWhenTheEphemeralRangeCoversThemAll() {
+    var ports = new ReplicaPorts(ReplicaPorts.FROM, new EphemeralPorts(1024, 65_535));
+
+    assertThat(ports.take()).isBetween(ReplicaPorts.FROM, ReplicaPorts.TO - 1);
   }
 
   private static boolean inRange(int port) {
