@@ -10,7 +10,7 @@ import java.net.ServerSocket;
  * it (a replica's daprd failed every restart on "could not listen on any endpoint" when these came from the kernel
  * as ephemeral ports), and clear of dapr.yaml's ports, also shifted by the end-to-end tests' offset (+11000). Each
  * stack starts at a random point of the range, so that two stacks side by side seldom try the same ports, and skips
- * any that something already listens on, and those in this machine's ephemeral range where it was set lower than
+ * any that something already listens on, and those in this machine's ephemeral range where that reaches below
  * Linux's default (unless no others are left).
  */
 final class ReplicaPorts {
@@ -22,11 +22,11 @@ final class ReplicaPorts {
   private int next;
 
   ReplicaPorts(int start, EphemeralPorts ephemeral) {
-    this.ephemeral = ephemeral;
     if (start < FROM || start >= TO) {
       throw new IllegalArgumentException("start " + start + " outside " + FROM + "–" + (TO - 1));
     }
     this.next = start;
+    this.ephemeral = ephemeral;
   }
 
   /**

@@ -21,7 +21,8 @@ class NativeTransportTest {
 
   @Test
   void loadsEpollOnThisMachine() {
-    assumeTrue(System.getProperty("os.name").equals("Linux"), "epoll is Linux's; this is " + System.getProperty("os.name"));
+    var os = System.getProperty("os.name");
+    assumeTrue(os.equals("Linux"), "epoll is Linux's; this is " + os);
 
     assertThat(Epoll.isAvailable()).as("epoll unavailable: %s", Epoll.unavailabilityCause()).isTrue();
   }
