@@ -29,6 +29,11 @@ DAPR_METRICS_PORT="${DAPR_METRICS_PORT:-9090}"
 DAPR_RESOURCES_PATH="${DAPR_RESOURCES_PATH:-/app/components}"
 DAPR_CONFIG="${DAPR_CONFIG:-/app/config/daprd.yaml}"
 DAPR_LISTEN_ADDRESSES="${DAPR_LISTEN_ADDRESSES:-127.0.0.1}"
+# daprd's defaults are every interface for these two: the internal API (sidecar to sidecar: service invocation and
+# actors, which nothing here uses) takes no API token, and its calls reach the app with the app's token added; the
+# metrics would tell anyone on the network about the traffic. Loopback, as the app's actuator is.
+DAPR_INTERNAL_GRPC_LISTEN_ADDRESS="${DAPR_INTERNAL_GRPC_LISTEN_ADDRESS:-127.0.0.1}"
+DAPR_METRICS_LISTEN_ADDRESS="${DAPR_METRICS_LISTEN_ADDRESS:-127.0.0.1}"
 DAPR_LOG_LEVEL="${DAPR_LOG_LEVEL:-info}"
 DAPR_GRACEFUL_SHUTDOWN_SECONDS="${DAPR_GRACEFUL_SHUTDOWN_SECONDS:-10}"
 # Empty: daprd opens no channel to the app (the facade subscribes to nothing, so nothing to ask it).
@@ -54,7 +59,9 @@ daprd_args=(
   --dapr-http-port "$DAPR_HTTP_PORT"
   --dapr-grpc-port "$DAPR_GRPC_PORT"
   --dapr-internal-grpc-port "$DAPR_INTERNAL_GRPC_PORT"
+  --dapr-internal-grpc-listen-address "$DAPR_INTERNAL_GRPC_LISTEN_ADDRESS"
   --metrics-port "$DAPR_METRICS_PORT"
+  --metrics-listen-address "$DAPR_METRICS_LISTEN_ADDRESS"
   --dapr-listen-addresses "$DAPR_LISTEN_ADDRESSES"
   --resources-path "$DAPR_RESOURCES_PATH"
   --config "$DAPR_CONFIG"

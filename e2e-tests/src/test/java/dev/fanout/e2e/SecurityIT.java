@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fanout.runner.Pair;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -60,6 +66,68 @@ class SecurityIT {
       assertThat(status).as("publish through " + subscriber + "'s own sidecar, with its token").isEqualTo(403);
     }
     assertThat(Fanout.streamLength()).as("nothing reached the broker").isEqualTo(before);
+  }
+
+  @Test
+  void noSidecarOrAppListensBeyondLoopback() {
+    Map<String, String> listening = listeningSockets();
+    for (Pair pair : E2eStack.stack().pairs()) {
+      for (ProcessHandle process : List.of(pair.sidecarProcess().orElseThrow(), pair.appProcess().orElseThrow())) {
+        List<String> addresses = socketInodes(process.pid()).filter(listening::containsKey).map(listening::get)
+            .toList();
+        assertThat(addresses).as("%s, pid %d, listens on", pair.name(), process.pid()).isNotEmpty()
+            .allMatch(address -> address.startsWith("127.") || address.startsWith("[::1]"));
+      }
+    }
+  }
+
+  /** Every listening TCP socket of this machine, by inode, as address:port (/proc/net/tcp and tcp6). */
+  private static Map<String, String> listeningSockets() {
+    var found = new HashMap<String, String>();
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      try (Stream<String> lines = Files.lines(Path.of(table))) {
+        lines.skip(1).map(line -> line.trim().split("\\s+")).filter(fields -> fields[3].equals("0A")) // LISTEN
+            .forEach(fields -> found.put(fields[9], address(fields[1])));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return found;
+  }
+
+  /** "0100007F:4E2B" is 127.0.0.1:20011; IPv6 is four little-endian words, shown as [::1] or [other]. */
+  private static String address(String hex) {
+    String[] parts = hex.split(":");
+    int port = Integer.parseInt(parts[1], 16);
+    String ip = parts[0];
+    if (ip.length() == 8) {
+      return String.format("%d.%d.%d.%d:%d", Integer.parseInt(ip.substring(6, 8), 16),
+          Integer.parseInt(ip.substring(4, 6), 16), Integer.parseInt(ip.substring(2, 4), 16),
+          Integer.parseInt(ip.substring(0, 2), 16), port);
+    }
+    if (ip.startsWith("0000000000000000FFFF0000")) { // IPv4-mapped
+      return address(ip.substring(24) + ":" + parts[1]);
+    }
+    return switch (ip) {
+      case "00000000000000000000000001000000" -> "[::1]";
+      case "00000000000000000000000000000000" -> "[::]";
+      default -> "[" + ip + "]";
+    } + ":" + port;
+  }
+
+  private static Stream<String> socketInodes(long pid) {
+    try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid), "fd"))) {
+      return fds.map(fd -> {
+        try {
+          return Files.readSymbolicLink(fd).toString();
+        } catch (IOException gone) {
+          return "";
+        }
+      }).filter(link -> link.startsWith("socket:[")).map(link -> link.substring(8, link.length() - 1))
+          .toList().stream();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static int send(URI uri, String body, String token) throws IOException, InterruptedException {
