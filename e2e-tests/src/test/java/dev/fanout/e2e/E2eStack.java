@@ -72,15 +72,16 @@ final class E2eStack implements BeforeAllCallback {
         System.out.println("e2e: runner | " + line);
       }
     };
-    stack = LocalStack.start(StackOptions.defaults(root, logs.and(progress))
+    stack = LocalStack.prepare(StackOptions.defaults(root, logs.and(progress))
         .withRunDir(runDir)
         .withPortOffset(PORT_OFFSET)
         .withScale(Map.of(EMAIL, EMAIL_REPLICAS))
         // The push service talks to a real HTTP gateway; the slow-* users take longer than processingTimeout.
         .withEnv(Map.of("PUSH_GATEWAY_URL", pushGateway.url().toString(), "FANOUT_PUSH_TIMEOUT", "40s")));
-    // Also when the test JVM is stopped from outside (a CI time-out): the stack's processes have sessions of
-    // their own, so nothing else would stop them.
+    // Before anything starts, and also for when the test JVM is stopped from outside (Ctrl-C, a CI time-out),
+    // during start-up too: the stack's processes have sessions of their own, so nothing else would stop them.
     Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-e2e-stack"));
+    stack.start();
     return new Closer();
   }
 

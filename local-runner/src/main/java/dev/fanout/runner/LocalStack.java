@@ -47,6 +47,9 @@ public final class LocalStack implements AutoCloseable {
       new ReplicaPorts(ReplicaPorts.FROM + RANDOM.nextInt(ReplicaPorts.TO - ReplicaPorts.FROM), ephemeral);
   private ManagedProcess redis;
   private ManagedProcess placement;
+  // close() may come (Ctrl-C, a shutdown hook) while start() is still starting processes: each start checks it
+  // and records its process under this lock, so that nothing starts after close() and close() sees all that did.
+  private final Object lifecycle = new Object();
   private volatile boolean closed;
 
   private LocalStack(StackOptions options) {
@@ -87,12 +90,13 @@ public final class LocalStack implements AutoCloseable {
   private void startAll() {
     long start = System.nanoTime();
     warnOfPortsInTheEphemeralRange();
-    redis = startRedis();
-    placement = startPlacement();
+    unlessClosed(() -> redis = startRedis());
+    unlessClosed(() -> placement = startPlacement());
     awaitReady("redis", () -> redisPing());
     for (AppSpec app : topology.apps()) {
       for (int replica = 1; replica <= options.replicas(app.appId()); replica++) {
-        pairs.add(startPair(app, replica));
+        int number = replica;
+        unlessClosed(() -> pairs.add(startPair(app, number)));
       }
     }
     for (Pair pair : pairs) {
@@ -192,10 +196,21 @@ public final class LocalStack implements AutoCloseable {
     return redis;
   }
 
+  private void unlessClosed(Runnable start) {
+    synchronized (lifecycle) {
+      if (closed) {
+        throw new IllegalStateException("stopped while starting");
+      }
+      start.run();
+    }
+  }
+
   /** Stops every pair (in parallel, each in its own order), then placement, then Redis. Idempotent. */
   @Override
   public void close() {
-    closed = true;
+    synchronized (lifecycle) {
+      closed = true;
+    }
     var stoppers = pairs.stream().map(pair -> {
       var thread = new Thread(pair::stop, "stop-" + pair.name());
       thread.start();
