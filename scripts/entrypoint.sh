@@ -86,6 +86,9 @@ daprd_pid=$!
 # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
 java ${JAVA_OPTS:-} -jar "$APP_JAR" &
 app_pid=$!
+# Once whoever reads our output is gone (a local runner killed outright, which then has us stopped), a line
+# written must not kill this shell before it has stopped the pair. Set after the two started: theirs is default.
+trap '' PIPE
 log "started daprd (pid $daprd_pid) and app (pid $app_pid)"
 
 # Stops one process: SIGTERM, then SIGKILL if it is still there after STOP_TIMEOUT_SECONDS.

@@ -11,15 +11,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 /**
  * One supervised process: a service pair (scripts/entrypoint.sh), Redis or placement. Its output goes to the
  * {@link LogSink} under its name; when it exits without being asked to, it is restarted per {@link RestartPolicy},
  * with a line saying why. Each process gets a session of its own ({@code setsid}), so that a Ctrl-C in the
- * terminal reaches only the runner, which then stops everything in order.
+ * terminal reaches only the runner, which then stops everything in order; and each is stopped as by
+ * {@link #stop} (SIGTERM) if the runner dies without doing so, killed outright (see {@link #GUARD}).
  */
 public final class ManagedProcess {
+
+  /**
+   * Run by bash in front of each command. The runner holds the write end of the process's stdin, and the kernel
+   * closes it when the runner dies, however it went (kill -9 too). A watcher forked before the exec reads that
+   * pipe to its end, then sends SIGTERM, but only while the process is still its parent: once the process has
+   * ended (its supervisor then closes the pipe, which the JDK does not: the watcher ends too), its pid may belong
+   * to another. The process itself
+   * reads /dev/null. (The pipe goes by fd 3: bash gives a background job /dev/null for its stdin.)
+   */
+  static final String GUARD = "exec 3<&0; ( cat <&3 >/dev/null; read -r _ _ _ parent _ </proc/$BASHPID/stat;"
+      + " [ \"$parent\" = $$ ] && kill -TERM $$ ) & exec \"$@\" </dev/null 3<&-";
 
   private final String name;
   private final List<String> command;
@@ -29,11 +40,13 @@ public final class ManagedProcess {
   private final RestartPolicy policy;
 
   private volatile Process process;
-  private volatile boolean stopping;
+  // Each start() and stop() begins a new generation; a supervisor acts only for the one it was started in. A
+  // stop() followed at once by a start() (or a stop() during a restart's backoff) would otherwise let the old
+  // supervisor see the new start as its own unasked exit and launch a second, untracked copy.
+  private long generation;
   private volatile boolean gaveUp;
   private int restarts;
   private long startedAt;
-  private Thread supervisor;
 
   ManagedProcess(String name, List<String> command, Path workingDir, Map<String, String> env, LogSink log,
       RestartPolicy policy) {
@@ -50,17 +63,17 @@ public final class ManagedProcess {
   }
 
   public synchronized void start() {
-    stopping = false;
+    long mine = ++generation;
     gaveUp = false;
     restarts = 0;
     launch();
-    supervisor = new Thread(this::supervise, "supervise-" + name);
+    var supervisor = new Thread(() -> supervise(mine), "supervise-" + name);
     supervisor.setDaemon(true);
     supervisor.start();
   }
 
   private void launch() {
-    var builder = new ProcessBuilder(prefixWithSetsid(command)).directory(workingDir.toFile()).redirectErrorStream(true);
+    var builder = new ProcessBuilder(guarded(command)).directory(workingDir.toFile()).redirectErrorStream(true);
     builder.environment().putAll(env);
     try {
       process = builder.start();
@@ -85,16 +98,26 @@ public final class ManagedProcess {
     }
   }
 
-  private void supervise() {
+  private void supervise(long mine) {
     while (true) {
+      Process current;
+      synchronized (this) {
+        if (generation != mine) {
+          return;
+        }
+        current = process;
+      }
       int status;
       try {
-        status = process.waitFor();
+        status = current.waitFor();
       } catch (InterruptedException e) {
         return;
       }
-      if (stopping) {
-        return;
+      closeInput(current);
+      synchronized (this) {
+        if (generation != mine) {
+          return; // asked to stop, or started anew
+        }
       }
       if (System.nanoTime() - startedAt > policy.stableAfter().toNanos()) {
         restarts = 0;
@@ -115,7 +138,7 @@ public final class ManagedProcess {
         return;
       }
       synchronized (this) {
-        if (stopping) {
+        if (generation != mine) {
           return;
         }
         launch();
@@ -127,7 +150,7 @@ public final class ManagedProcess {
   public void stop(Duration timeout) {
     Process current;
     synchronized (this) {
-      stopping = true;
+      generation++;
       current = process;
     }
     if (current == null || !current.isAlive()) {
@@ -159,27 +182,41 @@ public final class ManagedProcess {
     return gaveUp;
   }
 
-  /** A child process of this one whose command line matches, e.g. the daprd or the java of a pair. */
-  public Optional<ProcessHandle> child(Predicate<String> commandLine) {
+  /** A child process of this one running this executable (its file name), e.g. the daprd or the java of a pair. */
+  public Optional<ProcessHandle> child(String executable) {
     Process current = process;
     if (current == null) {
       return Optional.empty();
     }
     return current.children()
-        .filter(child -> child.info().commandLine().or(() -> child.info().command()).map(commandLine::test)
-            .orElse(false))
+        .filter(child -> child.info().command().map(Path::of).map(Path::getFileName).map(Path::toString)
+            .filter(executable::equals).isPresent())
         .findFirst();
+  }
+
+  /** What the runner's death does, for tests: the watcher of {@link #GUARD} sees the end of the process's input. */
+  void closeInput() {
+    closeInput(process);
+  }
+
+  private static void closeInput(Process process) {
+    try {
+      process.getOutputStream().close();
+    } catch (IOException alreadyClosed) {
+      // nothing left to tell it
+    }
   }
 
   public long pid() {
     return process.pid();
   }
 
-  private static List<String> prefixWithSetsid(List<String> command) {
+  private static List<String> guarded(List<String> command) {
     var full = new ArrayList<String>();
     if (Path.of("/usr/bin/setsid").toFile().canExecute()) {
       full.add("/usr/bin/setsid");
     }
+    full.addAll(List.of("bash", "-c", GUARD, "guard"));
     full.addAll(command);
     return full;
   }

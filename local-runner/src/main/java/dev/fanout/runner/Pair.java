@@ -65,12 +65,12 @@ public final class Pair {
 
   /** The app's JVM, a child of the entrypoint. */
   public Optional<ProcessHandle> appProcess() {
-    return process.child(command -> command.contains("java"));
+    return process.child("java");
   }
 
   /** This pair's daprd, a child of the entrypoint. */
   public Optional<ProcessHandle> sidecarProcess() {
-    return process.child(command -> command.contains("daprd"));
+    return process.child("daprd");
   }
 
   /** Stops the pair gracefully (SIGTERM to the entrypoint, which stops both halves in order). */

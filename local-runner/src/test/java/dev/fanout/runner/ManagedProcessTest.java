@@ -3,12 +3,15 @@ package dev.fanout.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The runner's supervision, on real processes: restart with backoff, a limit, a line saying why each time. */
 class ManagedProcessTest {
@@ -36,17 +39,78 @@ class ManagedProcessTest {
 
   @Test
   void aStopIsGracefulAndKeepsTheProcessesLastWords() throws Exception {
-    var process = new ManagedProcess("graceful",
-        List.of("bash", "-c", "trap 'echo stopping cleanly; exit 0' TERM; echo up; sleep 30 & wait"),
-        Path.of("."), Map.of(), log, RestartPolicy.DEFAULT);
-    process.start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> lines.contains("graceful | up"));
+    var process = startedGraceful("graceful");
 
     process.stop(Duration.ofSeconds(10));
 
     assertThat(process.isAlive()).isFalse();
     await().atMost(Duration.ofSeconds(5)).until(() -> lines.contains("graceful | stopping cleanly"));
     assertThat(lines).contains("graceful | stopping cleanly").noneMatch(line -> line.contains("restarting"));
+  }
+
+  @Test
+  void aStopDuringARestartsBackoffThenAStartRunsOneCopy(@TempDir Path dir) throws Exception {
+    // Each run appends a line; it crashes until the marker exists, then stays up.
+    Path launches = dir.resolve("launches");
+    var policy = new RestartPolicy(Duration.ofSeconds(1), Duration.ofSeconds(1), 3, Duration.ofMinutes(1));
+    var process = new ManagedProcess("flaky", List.of("bash", "-c",
+        "echo run >> launches; test -f marker || exit 3; exec sleep 60"), dir, Map.of(), log, policy);
+    try {
+      process.start();
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> lines.stream().anyMatch(line -> line.contains("restarting in 1000 ms")));
+
+      Files.createFile(dir.resolve("marker"));
+      process.stop(Duration.ofSeconds(5));
+      process.start();
+
+      // The first start's supervisor wakes from its backoff within 1 s; it must not launch a copy of its own.
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+          .until(() -> Files.readAllLines(launches).size() == 2);
+      assertThat(process.isAlive()).isTrue();
+    } finally {
+      process.stop(Duration.ofSeconds(5));
+    }
+    assertThat(process.isAlive()).isFalse();
+  }
+
+  @Test
+  void stopsTheProcessGracefullyWhenTheRunnerIsGone() {
+    var process = startedGraceful("orphan");
+
+    process.closeInput(); // what the kernel does to the process's input when the runner dies
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !process.isAlive());
+    await().atMost(Duration.ofSeconds(5)).until(() -> lines.contains("orphan | stopping cleanly"));
+    process.stop(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void leavesNoWatcherBehindOnceTheProcessHasEnded() {
+    var policy = new RestartPolicy(Duration.ofMillis(50), Duration.ofMillis(50), 0, Duration.ofMinutes(1));
+    String marker = "done-" + UUID.randomUUID();
+    var process = new ManagedProcess("brief", List.of("bash", "-c", "echo " + marker), Path.of("."), Map.of(), log,
+        policy);
+
+    process.start();
+
+    await().atMost(Duration.ofSeconds(10)).until(process::gaveUp);
+    // Anywhere on the machine: a watcher whose process ended is no longer ours, but init's.
+    await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.allProcesses()
+        .filter(other -> other.info().commandLine().orElse("").contains(marker))
+        .map(other -> other.pid() + " (parent " + other.parent().map(ProcessHandle::pid).orElse(-1L) + ") "
+            + other.info().commandLine().orElse(""))
+        .toList(), List::isEmpty);
+  }
+
+  /** Up, and on SIGTERM says so and exits 0. */
+  private ManagedProcess startedGraceful(String name) {
+    var process = new ManagedProcess(name,
+        List.of("bash", "-c", "trap 'echo stopping cleanly; exit 0' TERM; echo up; sleep 30 & wait"),
+        Path.of("."), Map.of(), log, RestartPolicy.DEFAULT);
+    process.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> lines.contains(name + " | up"));
+    return process;
   }
 
   @Test
