@@ -145,7 +145,9 @@ class EventDelivery {
    * FollowerAddedSubscription) do not try it again.
    */
   private Mono<DeliveryStatus> handle(ReceivedEvent event, String token) {
-    return handler.handle(event)
+    // Deferred: a handler that throws instead of returning an error fails its own event, not the whole batch
+    // (whose other effects would then go unrecorded, and be repeated by the redelivery).
+    return Mono.defer(() -> handler.handle(event))
         .doOnSuccess(done -> latency.handled(event.data().followedAt()))
         .thenReturn(DeliveryStatus.SUCCESS)
         .onErrorResume(PermanentDeliveryFailure.class, failure -> {

@@ -20,6 +20,8 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 @Endpoint(id = "fanoutlatency")
 class FanOutLatency {
 
+  static final Duration LONGEST = Duration.ofDays(365);
+
   private final Recorder toEffect = new Recorder(3);
   private final Recorder toReceipt = new Recorder(3);
   private final Clock clock;
@@ -45,8 +47,20 @@ class FanOutLatency {
 
   private static void record(Recorder recorder, Instant acceptedAt, Instant at) {
     if (acceptedAt != null) {
-      recorder.recordValue(Math.max(0, Duration.between(acceptedAt, at).toNanos() / 1_000));
+      recorder.recordValue(micros(Duration.between(acceptedAt, at)));
     }
+  }
+
+  /**
+   * Between 0 (another host's clock ahead of ours) and {@link #LONGEST}. {@code followedAt} is the event's: a
+   * publisher other than the facade may send any instant, and the nanoseconds of one ~292 years away overflow. A
+   * figure must never fail the delivery it measures.
+   */
+  private static long micros(Duration elapsed) {
+    if (elapsed.isNegative()) {
+      return 0;
+    }
+    return elapsed.compareTo(LONGEST) > 0 ? LONGEST.toNanos() / 1_000 : elapsed.toNanos() / 1_000;
   }
 
   /** Acceptance → effect at the top level, acceptance → receipt under {@code receipt}. */

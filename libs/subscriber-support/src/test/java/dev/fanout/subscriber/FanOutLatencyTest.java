@@ -56,6 +56,19 @@ class FanOutLatencyTest {
     assertThat(latency.sinceLastRead()).containsEntry("count", 0L);
   }
 
+  @Test
+  void recordsAnAcceptanceTimeCenturiesAwayAtItsBoundsInsteadOfFailing() {
+    var latency = new FanOutLatency(Clock.fixed(ACCEPTED, ZoneOffset.UTC));
+
+    latency.handled(Instant.parse("1000-01-01T00:00:00Z"));
+    latency.received(Instant.parse("2400-01-01T00:00:00Z"), ACCEPTED);
+
+    Map<String, Object> read = latency.sinceLastRead();
+    assertThat((double) read.get("maxMs")).isCloseTo(FanOutLatency.LONGEST.toMillis(), Offset.offset(1e8));
+    assertThat(read.get("receipt")).asInstanceOf(InstanceOfAssertFactories.MAP).containsEntry("count", 1L)
+        .containsEntry("maxMs", 0.0);
+  }
+
   private static Offset<Double> within() {
     return Offset.offset(0.01);
   }

@@ -139,6 +139,26 @@ class FollowerAddedSubscriptionTest {
   }
 
   @Test
+  void aHandlerThatThrowsFailsOnlyItsOwnEventOfTheBatch() {
+    handler.throwFor("evt-t2", new IllegalStateException("thrown, not returned"));
+
+    deliver(cloudEvent("evt-t1", ALICE_BY_BOB), cloudEvent("evt-t2", ALICE_BY_BOB)).answers("SUCCESS", "RETRY");
+
+    assertThat(stateStore.contains("done|evt-t1")).as("its effect happened, so it is recorded").isTrue();
+    assertThat(stateStore.valueOf("claim|evt-t2")).isEqualTo(IdempotencyStore.RELEASED.encode());
+  }
+
+  @Test
+  void handlesAnEventWhoseAcceptanceTimeIsCenturiesAway() {
+    String ancient = """
+        {"userId": "alice", "followerId": "bob", "followedAt": "1000-01-01T00:00:00Z"}""";
+
+    deliver(cloudEvent("evt-ancient", ancient), cloudEvent("evt-now", ALICE_BY_BOB)).answers("SUCCESS", "SUCCESS");
+
+    assertThat(stateStore.contains("done|evt-ancient")).isTrue();
+  }
+
+  @Test
   void handlesAnEventOnceWhenTwoEntriesOfABatchCarryIt() {
     String event = cloudEvent("evt-twice", ALICE_BY_BOB);
 

@@ -34,12 +34,22 @@ class SubscriberTestApplication {
 
     private final List<ReceivedEvent> received = new CopyOnWriteArrayList<>();
     private final Map<String, Mono<Void>> outcomeOf = new ConcurrentHashMap<>();
+    private final Map<String, RuntimeException> thrownFor = new ConcurrentHashMap<>();
     private volatile Mono<Void> outcome = Mono.empty();
 
     @Override
     public Mono<Void> handle(ReceivedEvent event) {
       received.add(event);
+      RuntimeException thrown = thrownFor.get(event.id());
+      if (thrown != null) {
+        throw thrown;
+      }
       return outcomeOf.getOrDefault(event.id(), outcome);
+    }
+
+    /** For this event, throw instead of returning an outcome, as a careless handler might. */
+    void throwFor(String eventId, RuntimeException thrown) {
+      thrownFor.put(eventId, thrown);
     }
 
     void answerWith(Mono<Void> outcome) {
@@ -58,6 +68,7 @@ class SubscriberTestApplication {
     void reset() {
       received.clear();
       outcomeOf.clear();
+      thrownFor.clear();
       outcome = Mono.empty();
     }
   }
