@@ -51,7 +51,7 @@ class HttpPushGateway implements PushGateway {
                 int code = response.code();
                 if (response.isSuccessful()) {
                   sink.success();
-                } else if (code >= 500 || code == 408 || code == 429) {
+                } else if (retryable(code)) {
                   sink.error(new IOException("push gateway answered " + code + ", will retry"));
                 } else {
                   sink.error(new PermanentDeliveryFailure(
@@ -61,6 +61,15 @@ class HttpPushGateway implements PushGateway {
             }
           });
         }));
+  }
+
+  /**
+   * Worth another try, by daprd: the gateway failed or was busy; 409, a request with this Idempotency-Key is still
+   * in progress there (our earlier try, timed out on our side); 3xx, the gateway's address has moved, which needs
+   * a fix of the configuration, not the notification, so it waits in the broker meanwhile.
+   */
+  private static boolean retryable(int code) {
+    return code >= 500 || code == 408 || code == 409 || code == 429 || (code >= 300 && code < 400);
   }
 
   private Request request(PushNotification notification) throws JsonProcessingException {

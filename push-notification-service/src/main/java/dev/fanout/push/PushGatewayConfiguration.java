@@ -25,6 +25,9 @@ class PushGatewayConfiguration {
         .readTimeout(properties.timeout())
         .writeTimeout(properties.timeout())
         .retryOnConnectionFailure(false)
+        // A redirect would be followed as a GET without the notification, and its answer taken for the push's.
+        .followRedirects(false)
+        .followSslRedirects(false)
         .build();
     return new HttpPushGateway(client, url, mapper);
   }

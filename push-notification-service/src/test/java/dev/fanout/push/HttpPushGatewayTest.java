@@ -1,5 +1,7 @@
 package dev.fanout.push;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
@@ -72,7 +74,7 @@ class HttpPushGatewayTest {
   }
 
   @ParameterizedTest(name = "gateway answers {0}")
-  @ValueSource(ints = {500, 503, 429})
+  @ValueSource(ints = {500, 503, 429, 409})
   void answersRetryWhenTheGatewayFailsTransiently(int status) {
     gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(status)));
 
@@ -80,6 +82,18 @@ class HttpPushGatewayTest {
 
     gateway.verify(1, postRequestedFor(urlEqualTo(PUSH_PATH))
         .withHeader("Idempotency-Key", equalTo("evt-transient-" + status)));
+  }
+
+  @ParameterizedTest(name = "gateway answers {0}")
+  @ValueSource(ints = {301, 302, 307})
+  void answersRetryAndFollowsNoRedirectOfTheGateway(int status) {
+    gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(status).withHeader("Location", "/moved")));
+    gateway.stubFor(any(urlEqualTo("/moved")).willReturn(aResponse().withStatus(200)));
+
+    deliver("evt-redirected-" + status).answers("RETRY");
+    assertThat(stateStore.contains("dropped|evt-redirected-" + status)).as("kept, not dropped").isFalse();
+
+    gateway.verify(0, anyRequestedFor(urlEqualTo("/moved")));
   }
 
   @Test
