@@ -20,8 +20,12 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.channel.AbortedException;
+import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * Reads and validates the body of {@code POST /followers}, as JSON or as a form (the original system posted
@@ -58,7 +62,32 @@ class FollowRequestReader {
         })
         .defaultIfEmpty(new byte[0])
         .onErrorMap(DataBufferLimitException.class, e -> InvalidFollowRequestException.tooLarge(maxBodyBytes))
-        .map(body -> validate(parse(request, body)));
+        .map(body -> {
+          refuseWhatTheServerEnded(request);
+          return validate(parse(request, body));
+        });
+  }
+
+  /**
+   * Reactor Netty ends the body of a request whose framing broke (a chunk size that is no number, say) as if it had
+   * come whole, after answering 400 itself and closing: what was read is then only the start of the body, and a
+   * follow found in it must not be published, for its client was told no. The same for a client gone mid-request:
+   * nobody would learn the event's id. Both end as a client gone away (ProblemDetailsExceptionHandler).
+   */
+  private static void refuseWhatTheServerEnded(ServerHttpRequest request) {
+    Object operations = nativeRequest(request); // Reactor Netty's request is its response and its connection too
+    if (operations instanceof HttpServerResponse answer && answer.hasSentHeaders()
+        || operations instanceof Connection connection && connection.isDisposed()) {
+      throw new AbortedException("the request ended before its body did");
+    }
+  }
+
+  private static Object nativeRequest(ServerHttpRequest request) {
+    try {
+      return ServerHttpRequestDecorator.getNativeRequest(request);
+    } catch (IllegalStateException | IllegalArgumentException noServer) {
+      return null; // a mock request, in a test without a server
+    }
   }
 
   private FollowRequest parse(ServerHttpRequest request, byte[] body) {

@@ -1,5 +1,6 @@
 package dev.fanout.facade.server;
 
+import org.springframework.boot.web.embedded.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -9,5 +10,10 @@ class ServerConfiguration {
   @Bean
   ConnectionLimit connectionLimit(ServerLimits limits) {
     return new ConnectionLimit(limits.maxConnections());
+  }
+
+  @Bean
+  NettyServerCustomizer requestTimeout(ServerLimits limits) {
+    return server -> server.requestTimeout(limits.requestTimeout());
   }
 }

@@ -16,11 +16,13 @@ import io.grpc.stub.StreamObserver;
 import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprProtos;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
@@ -49,7 +51,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * health, served by WireMock. Asserts what reached the sidecar, and that a failing or stalled sidecar gives 503.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"dapr.sidecar.timeout=2s", "fanout.followers.max-batches-in-flight=1"})
+    properties = {"dapr.sidecar.timeout=2s", "fanout.followers.max-batches-in-flight=1",
+        "fanout.server.request-timeout=1s"})
 class FollowerEventPublisherTest {
 
   /** What the stub sidecar does with the next bulk publish. */
@@ -217,6 +220,39 @@ class FollowerEventPublisherTest {
       assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
     }
     assertThat(received).isEmpty();
+  }
+
+  @Test
+  void answersARequestWhoseBodyStallsWith408AndClosesItsConnection() throws IOException {
+    try (var socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("POST /followers HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Content-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"userId\": ")
+          .getBytes(StandardCharsets.US_ASCII));
+      // And nothing more: the connection (one of fanout.server.max-connections) is not held for good.
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+
+      assertThat(answer).startsWith("HTTP/1.1 408");
+    }
+    assertThat(received).isEmpty();
+  }
+
+  @Test
+  void publishesNothingForABodyWhoseChunkedFramingBreaksAfterAWholeFollow() throws IOException {
+    String follow = "{\"userId\": \"alice\", \"followerId\": \"bob\"}";
+    try (var socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      // A whole follow in the first chunk, then a chunk size that is no number: the body is not what arrived.
+      socket.getOutputStream().write(("POST /followers HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + Integer.toHexString(follow.length()) + "\r\n" + follow + "\r\nzz\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+
+      assertThat(answer).startsWith("HTTP/1.1 400");
+    }
+    Awaitility.await("no publish").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+        .until(received::isEmpty);
   }
 
   @Test

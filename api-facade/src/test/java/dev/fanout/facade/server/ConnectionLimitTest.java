@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,8 +106,10 @@ class ConnectionLimitTest {
   }
 
   @Test
-  void refusesANonPositiveLimit() {
-    assertThatThrownBy(() -> new ServerLimits(0)).hasMessageContaining("fanout.server.max-connections");
+  void refusesANonPositiveLimitOrRequestTimeout() {
+    assertThatThrownBy(() -> new ServerLimits(0, Duration.ofSeconds(10)))
+        .hasMessageContaining("fanout.server.max-connections");
+    assertThatThrownBy(() -> new ServerLimits(500, Duration.ZERO)).hasMessageContaining("fanout.server.request-timeout");
   }
 
   private Socket connect() throws IOException {

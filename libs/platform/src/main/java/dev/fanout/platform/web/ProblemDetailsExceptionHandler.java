@@ -13,6 +13,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
+import org.springframework.web.util.DisconnectedClientHelper;
 import reactor.core.publisher.Mono;
 
 /**
@@ -26,6 +27,9 @@ public class ProblemDetailsExceptionHandler implements WebExceptionHandler, Orde
 
   private static final Logger log = LoggerFactory.getLogger(ProblemDetailsExceptionHandler.class);
 
+  /** What Reactor Netty signals when a request's body outlasts the server's request timeout (not a public class). */
+  static final String REQUEST_TIMED_OUT = "reactor.netty.http.server.RequestTimeoutException";
+
   private final ObjectMapper mapper;
 
   public ProblemDetailsExceptionHandler(ObjectMapper mapper) {
@@ -38,12 +42,20 @@ public class ProblemDetailsExceptionHandler implements WebExceptionHandler, Orde
     if (response.isCommitted()) {
       return Mono.error(error);
     }
+    if (DisconnectedClientHelper.isClientDisconnectedException(error)) {
+      // The client closed its connection mid-request: nobody to answer, and nothing wrong with the app.
+      log.debug("Client went away during {} {}: {}", exchange.getRequest().getMethod(),
+          exchange.getRequest().getPath(), error.toString());
+      return Mono.empty();
+    }
     ProblemDetail problem;
     if (error instanceof ErrorResponse errorResponse) {
       problem = errorResponse.getBody();
       response.getHeaders().addAll(errorResponse.getHeaders());
     } else if (error instanceof DataBufferLimitException) {
       problem = ProblemDetail.forStatusAndDetail(HttpStatus.PAYLOAD_TOO_LARGE, "The request body is too large.");
+    } else if (error.getClass().getName().equals(REQUEST_TIMED_OUT)) {
+      problem = ProblemDetail.forStatusAndDetail(HttpStatus.REQUEST_TIMEOUT, "The request body came too slowly.");
     } else {
       log.error("Unhandled error on {} {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), error);
       problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred.");
