@@ -52,7 +52,7 @@ class BulkPublisher {
 
   private static final Duration REPORT_EVERY = Duration.ofSeconds(10);
 
-  /** Less time than this left, an event is not worth a call of its own: it fails with its batch. */
+  /** Less time than this left, an event is not worth a call: it fails unsent, or with its batch. */
   private static final long MIN_CALL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final DaprGrpc.DaprStub dapr;
@@ -152,9 +152,15 @@ class BulkPublisher {
       List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 16));
       for (Pending next; batch.size() < maxBatch && (next = queue.poll()) != null; ) {
         queued.decrementAndGet();
-        if (!next.stored().isDone()) { // else its caller has had its answer: publishing it now would surprise
-          batch.add(next);
+        if (next.stored().isDone()) {
+          continue; // its caller has had its answer: publishing it now would surprise
         }
+        if (next.deadline() - System.nanoTime() < MIN_CALL_NANOS) {
+          // Its deadline would be the call's: too short for daprd, so the whole call would fail (see fail).
+          next.stored().completeExceptionally(new PublishFailedException("timed out waiting for the sidecar"));
+          continue;
+        }
+        batch.add(next);
       }
       if (batch.isEmpty()) {
         inFlight.decrementAndGet(); // another drain took them

@@ -210,6 +210,29 @@ class BulkPublisherTest {
         .withCauseInstanceOf(PublishFailedException.class);
   }
 
+  @Test
+  void anEventWithLessThanACallsWorthOfTimeLeftFailsUnsent() throws IOException {
+    // After a stall, the event queued just behind the stalled call has almost nothing left: sent, its entry would
+    // give the whole call its deadline, which daprd could not meet; the event would be answered 503 though stored,
+    // and the call's other events sent twice.
+    var publisher = publisherWithOneCallInFlight(100, Duration.ofSeconds(2));
+    publisher.publish("stalled", event("stalled")).subscribe(done -> { }, failure -> { });
+    var late = publisher.publish("late", event("late")).toFuture(); // queued behind it, at once
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 1);
+    Awaitility.await("a second passes").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+        .until(() -> received.size() == 1);
+    var young = publisher.publish("young", event("young")).toFuture();
+
+    // The stalled call runs out of time; the next call carries the young event only.
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
+    assertThat(received.get(1).getEntriesList()).extracting(DaprProtos.BulkPublishRequestEntry::getEntryId)
+        .containsExactly("young");
+    answer(1);
+    assertThat(young).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(late).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(PublishFailedException.class);
+  }
+
   private void answer(int call) {
     replies.get(call).onNext(DaprProtos.BulkPublishResponse.getDefaultInstance());
     replies.get(call).onCompleted();
