@@ -15,12 +15,19 @@ if ((${#missing[@]})); then
   [[ $(id -u) == 0 ]] || sudo="sudo"
   echo "setup: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 for tool in java go; do
   command -v "$tool" >/dev/null || { echo "setup: $tool is required but not installed" >&2; exit 1; }
 done
+# The apps' JAVA_OPTS (dapr.yaml) use -XX:TrimNativeHeapInterval, an option of Java 17 since 17.0.12 (experimental
+# in 17.0.9-17.0.11, absent before): on an older Java every app would fail to start, over and over.
+java -XX:TrimNativeHeapInterval=5000 -version >/dev/null 2>&1 || {
+  echo "setup: Java 17.0.12 or newer is required (the apps run with -XX:TrimNativeHeapInterval); found:" \
+    "$(java -version 2>&1 | head -1)" >&2
+  exit 1
+}
 
 "$root/scripts/daprd.sh" >/dev/null
 echo "setup: ready (daprd $("$("$root/scripts/daprd.sh")/daprd" --version), $(redis-server --version | cut -d' ' -f3))" >&2
