@@ -26,8 +26,8 @@ public final class ManagedProcess {
    * closes it when the runner dies, however it went (kill -9 too). A watcher forked before the exec reads that
    * pipe to its end, then sends SIGTERM, but only while the process is still its parent: once the process has
    * ended (its supervisor then closes the pipe, which the JDK does not: the watcher ends too), its pid may belong
-   * to another. The process itself
-   * reads /dev/null. (The pipe goes by fd 3: bash gives a background job /dev/null for its stdin.)
+   * to another. The process itself reads /dev/null. (The pipe goes by fd 3: bash gives a background job
+   * /dev/null for its stdin.)
    */
   static final String GUARD = "exec 3<&0; ( cat <&3 >/dev/null; read -r _ _ _ parent _ </proc/$BASHPID/stat;"
       + " [ \"$parent\" = $$ ] && kill -TERM $$ ) & exec \"$@\" </dev/null 3<&-";
