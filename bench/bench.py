@@ -386,19 +386,6 @@ def wait_drained(timeout=300):
     return time.monotonic() - start
 
 
-def host_probe_ms(samples=5):
-    """CPU milliseconds this process spends on a fixed piece of work, the median of a few: read while the stack is
-    idle, before a round. On a shared host the same code costs more CPU while neighbours load the cores' shared
-    parts (round 28 saw every process's CPU per event fall ×3 between two stacks of one build, minutes apart):
-    rows of a comparison whose probes differ are not comparable."""
-    times = []
-    for _ in range(samples):
-        start = time.process_time()
-        sum(range(2_000_000))
-        times.append(1000 * (time.process_time() - start))
-    return round(sorted(times)[samples // 2], 1)
-
-
 def harness_arguments(rounds):
     """The arguments shared by the harnesses that each start one warm stack (drain.py, publish_path.py); the caller
     adds its own, parses, and points ROOT at --root."""

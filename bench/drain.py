@@ -8,8 +8,7 @@ cores, this is steadier than the benchmark's 1000/s phase, so it can tell two bu
 Usage: python3 bench/drain.py [--root CHECKOUT] [--label NAME] [--warmup S] [--rounds N] [--backlog S]
                               [--profile LIBASYNCPROFILER_SO]
 Starts the stack of CHECKOUT (its jars built: ./mvnw package -DskipTests), saturates the facade for --warmup s,
-then prints one JSON line per round. Alternate two checkouts, stack after stack, to compare them, and compare
-only rounds whose host_probe_ms (bench.host_probe_ms: how fast this host is at that moment) agree.
+then prints one JSON line per round. Alternate two checkouts, stack after stack, to compare them.
 
 --profile: each round, both subscriber JVMs under async-profiler (CPU, one sample per ms of CPU, by thread), written
 as collapsed stacks to bench/results/profile-LABEL-APP-rN.collapsed. The profiler costs CPU too: compare the
@@ -39,7 +38,6 @@ def main():
         for number in range(1, args.rounds + 1):
             if args.profile:  # before the stop: a stopped JVM cannot be attached to (and takes no samples)
                 profile(args.profile, pids, "start,event=cpu,interval=1000000,threads")
-            probe = bench.host_probe_ms()
             with bench.subscribers_stopped(pids):
                 backlog = bench.wrk(bench.DAPRD_PUBLISH, args.backlog, body="data", token=token)
                 time.sleep(1)  # the facade's daprd and Redis settle before counting starts
@@ -62,7 +60,6 @@ def main():
                                      for name, pid in pids.items()},
                 "events_per_delivery": {app: round(d["mean"], 1) for app, d in stack.deliveries(mark).items()},
                 "peak_rss_mib": {name: round(r["rss_mib"]) for name, r in resources.items()},
-                "host_probe_ms": probe,
             }), flush=True)
 
 

@@ -11,8 +11,7 @@ Usage: python3 bench/publish_path.py [--root CHECKOUT] [--label NAME] [--warmup 
                                      [--direct] [--java-opts OPTS]
 Starts the stack of CHECKOUT (its jars built: ./mvnw package -DskipTests), saturates the facade for --warmup s,
 then prints one JSON line per round and target. Alternate two checkouts (or two --java-opts), stack after stack,
-to compare them; the first round after the warm-up still carries some JIT work. Each line has host_probe_ms
-(bench.host_probe_ms): rounds whose probes differ ran on a host of another speed.
+to compare them; the first round after the warm-up still carries some JIT work.
 """
 import json
 import os
@@ -48,7 +47,6 @@ def main():
             targets.append(("direct", bench.DAPRD_PUBLISH, "data", bench.facade_token()))
         for number in range(1, args.rounds + 1):
             for target, url, body, auth in targets:
-                probe = bench.host_probe_ms()
                 with bench.subscribers_stopped(pids):
                     calls = bulk_calls()
                     before = {name: bench.process_ticks(name, pids[name]) for name in WATCHED}
@@ -65,7 +63,6 @@ def main():
                     "cpu_ms_per_request": {name: round(1000 * (after[name] - before[name]) / hz / accepted, 3)
                                            for name in WATCHED},
                     "facade_peak_rss_mib": round(peak_rss),
-                    "host_probe_ms": probe,
                 }), flush=True)
                 if bench.wait_drained(600) is None:
                     raise SystemExit("publish_path: the subscribers did not drain within 600 s")
