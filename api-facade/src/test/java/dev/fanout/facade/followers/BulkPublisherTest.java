@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -73,7 +74,7 @@ class BulkPublisherTest {
         .until(() -> received.size() == 1);
     Awaitility.await("no second call while one is in flight").during(Duration.ofMillis(500))
         .atMost(Duration.ofSeconds(2)).until(() -> received.size() == 1);
-    assertThat(received.get(0).getEntries(0).getEntryId()).isEqualTo("second");
+    assertThat(entryIds(0)).containsExactly("second");
   }
 
   @Test
@@ -91,7 +92,7 @@ class BulkPublisherTest {
     replies.get(0).onCompleted();
 
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
-    assertThat(received.get(1).getEntries(0).getEntryId()).isEqualTo("second");
+    assertThat(entryIds(1)).containsExactly("second");
     assertThat(deadlines.get(1)).as("the second call's deadline, sent 500 ms or more after the event was queued")
         .isLessThan(queued + TIMEOUT.toNanos() + Duration.ofMillis(100).toNanos());
   }
@@ -108,8 +109,7 @@ class BulkPublisherTest {
     replies.get(0).onCompleted();
 
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
-    assertThat(received.get(1).getEntriesList()).extracting(DaprProtos.BulkPublishRequestEntry::getEntryId)
-        .containsExactly("third");
+    assertThat(entryIds(1)).containsExactly("third");
   }
 
   @Test
@@ -126,8 +126,7 @@ class BulkPublisherTest {
     replies.get(0).onNext(DaprProtos.BulkPublishResponse.getDefaultInstance());
     replies.get(0).onCompleted();
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
-    assertThat(received.get(1).getEntriesList()).extracting(DaprProtos.BulkPublishRequestEntry::getEntryId)
-        .containsExactly("queued-1", "queued-2");
+    assertThat(entryIds(1)).containsExactly("queued-1", "queued-2");
     replies.get(1).onNext(DaprProtos.BulkPublishResponse.getDefaultInstance());
     replies.get(1).onCompleted();
     assertThat(queued).allSatisfy(stored -> assertThat(stored).succeedsWithin(Duration.ofSeconds(5)));
@@ -179,8 +178,7 @@ class BulkPublisherTest {
 
     answer(0);
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
-    assertThat(received.get(1).getEntriesList()).extracting(DaprProtos.BulkPublishRequestEntry::getEntryId)
-        .containsExactly("retried", "other");
+    assertThat(entryIds(1)).containsExactly("retried", "other");
     answer(1);
     assertThat(tries).allSatisfy(stored -> assertThat(stored).succeedsWithin(Duration.ofSeconds(5)));
   }
@@ -197,17 +195,14 @@ class BulkPublisherTest {
 
     answer(0); // both leave in one call, with the oldest event's remaining second, and daprd does not answer
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
-    assertThat(received.get(1).getEntriesList()).extracting(DaprProtos.BulkPublishRequestEntry::getEntryId)
-        .containsExactly("oldest", "younger");
+    assertThat(entryIds(1)).containsExactly("oldest", "younger");
 
     Awaitility.await("the younger event sent again once that call ran out of time").atMost(Duration.ofSeconds(5))
         .until(() -> received.size() == 3);
-    assertThat(received.get(2).getEntriesList()).extracting(DaprProtos.BulkPublishRequestEntry::getEntryId)
-        .containsExactly("younger");
+    assertThat(entryIds(2)).containsExactly("younger");
     answer(2);
     assertThat(younger).succeedsWithin(Duration.ofSeconds(5));
-    assertThat(oldest).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
-        .withCauseInstanceOf(PublishFailedException.class);
+    assertFailed(oldest);
   }
 
   @Test
@@ -225,12 +220,20 @@ class BulkPublisherTest {
 
     // The stalled call runs out of time; the next call carries the young event only.
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 2);
-    assertThat(received.get(1).getEntriesList()).extracting(DaprProtos.BulkPublishRequestEntry::getEntryId)
-        .containsExactly("young");
+    assertThat(entryIds(1)).containsExactly("young");
     answer(1);
     assertThat(young).succeedsWithin(Duration.ofSeconds(5));
-    assertThat(late).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+    assertFailed(late);
+  }
+
+  private static void assertFailed(CompletableFuture<Void> stored) {
+    assertThat(stored).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(PublishFailedException.class);
+  }
+
+  /** The event ids of bulk call number {@code call} (0-based), in order. */
+  private List<String> entryIds(int call) {
+    return received.get(call).getEntriesList().stream().map(DaprProtos.BulkPublishRequestEntry::getEntryId).toList();
   }
 
   private void answer(int call) {
