@@ -2,6 +2,7 @@ package dev.fanout.platform;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.platform.web.AccessLogFilter;
+import dev.fanout.platform.web.DecodingFailureProblems;
 import dev.fanout.platform.web.ProblemDetailsExceptionHandler;
 import dev.fanout.platform.web.UnparseableMediaTypeGuard;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -27,5 +28,10 @@ public class PlatformAutoConfiguration {
   @Bean
   ProblemDetailsExceptionHandler problemDetailsExceptionHandler(ObjectMapper mapper) {
     return new ProblemDetailsExceptionHandler(mapper);
+  }
+
+  @Bean
+  DecodingFailureProblems decodingFailureProblems(ObjectMapper mapper) {
+    return new DecodingFailureProblems(mapper);
   }
 }
