@@ -30,10 +30,17 @@ import java.util.concurrent.locks.LockSupport;
  * lose it for good, since the redelivered event is then a duplicate (FaultsIT caught one). Whoever waits so wakes the
  * writer, once per pass, instead of waiting for its interval: a subscriber's delivery is not answered before its
  * effects are done, and daprd holds back the deliveries after it meanwhile (BENCHMARKS.md, round 21).
+ *
+ * <p>A write holds {@value #MAX_WRITE} bytes at most, whole lines: standard output is a pipe that daprd writes to as
+ * well (scripts/entrypoint.sh), and Linux keeps a write to a pipe in one piece only up to that size (PIPE_BUF). A
+ * longer one could have a line of daprd's land inside one of ours and cut it, in the logs a user reads and in those
+ * the end-to-end tests count effects from. A single line longer than that still goes out in one write.
  */
 public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
   private static final int MAX_BATCH = 512;
+
+  static final int MAX_WRITE = 4096;
 
   private Encoder<ILoggingEvent> encoder;
   private int queueSize = 8192;
@@ -149,18 +156,31 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
   }
 
   private void write(List<ILoggingEvent> batch) {
-    var lines = new ByteArrayOutputStream(batch.size() * 160);
+    var lines = new ByteArrayOutputStream(MAX_WRITE);
     for (ILoggingEvent event : batch) {
+      byte[] line;
       try {
-        lines.writeBytes(encoder.encode(event));
+        line = encoder.encode(event);
       } catch (RuntimeException e) {
         addError("Could not format a log line.", e);
+        continue;
       }
+      if (lines.size() > 0 && lines.size() + line.length > MAX_WRITE) {
+        writeOut(lines);
+      }
+      lines.writeBytes(line);
     }
-    // System.out, looked up each time, so that whoever redirected it (a test's output capture) sees the lines.
-    // Its buffer is smaller than a line: the batch goes to the file descriptor in one write.
+    if (lines.size() > 0) {
+      writeOut(lines);
+    }
+  }
+
+  private static void writeOut(ByteArrayOutputStream lines) {
+    // System.out, looked up each time, so that whoever redirected it (a test's output capture) sees the lines. One
+    // call and a flush: one write(2), whether its buffer takes the lines or they bypass it.
     System.out.write(lines.toByteArray(), 0, lines.size());
     System.out.flush();
+    lines.reset();
   }
 
   @Override

@@ -14,6 +14,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -31,6 +33,7 @@ class BatchingConsoleAppenderTest {
   /** Standard output as the appender sees it: what was written, in how many writes; can hold the first write. */
   static class Console extends OutputStream {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    final List<byte[]> eachWrite = new ArrayList<>();
     final AtomicInteger writes = new AtomicInteger();
     volatile CountDownLatch firstWriteGate = new CountDownLatch(0);
     final CountDownLatch firstWriteWaiting = new CountDownLatch(1);
@@ -52,8 +55,13 @@ class BatchingConsoleAppenderTest {
       }
       synchronized (this) {
         bytes.write(b, off, len);
+        eachWrite.add(Arrays.copyOfRange(b, off, off + len));
       }
       writes.incrementAndGet();
+    }
+
+    synchronized List<byte[]> eachWrite() {
+      return List.copyOf(eachWrite);
     }
 
     synchronized List<String> lines() {
@@ -118,6 +126,33 @@ class BatchingConsoleAppenderTest {
     assertThat(console.lines()).containsExactlyElementsOf(
         IntStream.rangeClosed(0, 100).mapToObj(i -> i == 0 ? "first" : "waiting " + i).toList());
     assertThat(console.writes).hasValue(2); // "first", then the hundred that queued behind it
+  }
+
+  @Test
+  void cutsItsWritesAtLineEndsToWhatAPipeKeepsInOnePiece() throws InterruptedException {
+    console.firstWriteGate = new CountDownLatch(1);
+    log("first");
+    assertThat(console.firstWriteWaiting.await(5, TimeUnit.SECONDS)).isTrue();
+    var expected = new ArrayList<>(List.of("first"));
+    for (int i = 1; i <= 200; i++) { // ~100 bytes each: five pipe-sized writes and more
+      expected.add("waiting " + i + " " + "x".repeat(90));
+    }
+    expected.add("y".repeat(BatchingConsoleAppender.MAX_WRITE + 100));
+    expected.subList(1, expected.size()).forEach(this::log);
+
+    console.firstWriteGate.countDown();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> console.lines().size() == expected.size());
+    assertThat(console.lines()).containsExactlyElementsOf(expected);
+    List<byte[]> writes = console.eachWrite();
+    assertThat(writes).hasSizeGreaterThan(6);
+    for (byte[] write : writes) {
+      String written = new String(write, StandardCharsets.UTF_8);
+      assertThat(written).endsWith("\n");
+      if (write.length > BatchingConsoleAppender.MAX_WRITE) { // a line that long alone, whole
+        assertThat(written).isEqualTo(expected.get(expected.size() - 1) + "\n");
+      }
+    }
   }
 
   @Test
