@@ -28,7 +28,7 @@ final class E2eStack implements BeforeAllCallback {
    * on the machine held 60002 when email's daprd came to bind it ("address already in use" five times in a row,
    * every test failed).
    */
-  static final int PORT_OFFSET = 11_000;
+  static final int PORT_OFFSET = StackOptions.E2E_PORT_OFFSET;
   static final int EMAIL_REPLICAS = 3;
   static final String FACADE = "api-facade";
   static final String EMAIL = "email-notification-service";

@@ -47,9 +47,11 @@ class EmailNotifierTest {
   @Test
   void sendsNothingUntilSubscribed() {
     // daprd's status is only answered once the send is done, so the send must belong to the returned Mono.
-    notifier.handle(EVENT);
-
+    var send = notifier.handle(EVENT);
     assertThat(mailSender.sent()).isEmpty();
+
+    StepVerifier.create(send).verifyComplete();
+    assertThat(mailSender.sent()).as("sent by the Mono, once").hasSize(1);
   }
 
   @Test

@@ -142,13 +142,21 @@ public final class LocalStack implements AutoCloseable {
         () -> status(pair.appUrl().resolve("/actuator/health/readiness"), null) == 200);
     if (pair.subscribes()) {
       awaitReady(pair.name() + " subscriptions", () -> {
-        Set<String> announced = announcedSubscriptions(pair);
-        return !announced.isEmpty() && announced.equals(registeredSubscriptions(pair));
+        try {
+          Set<String> announced = announcedSubscriptions(pair);
+          return !announced.isEmpty() && announced.equals(registeredSubscriptions(pair));
+        } catch (IllegalStateException notAnswering) {
+          return false; // asked again until the timeout
+        }
       });
     }
   }
 
-  /** What the app announces on {@code GET /dapr/subscribe}, as "pubsub/topic -> route" entries. */
+  /**
+   * What the app announces on {@code GET /dapr/subscribe}, as "pubsub/topic -> route" entries.
+   *
+   * @throws IllegalStateException when the app does not answer 200
+   */
   public Set<String> announcedSubscriptions(Pair pair) {
     var entries = new TreeSet<String>();
     for (JsonNode subscription : getJson(pair.appUrl().resolve("/dapr/subscribe"), pair.tokens().appApiToken())) {
@@ -158,7 +166,11 @@ public final class LocalStack implements AutoCloseable {
     return entries;
   }
 
-  /** What daprd actually registered, from its metadata API, in the same form. */
+  /**
+   * What daprd actually registered, from its metadata API, in the same form.
+   *
+   * @throws IllegalStateException when daprd does not answer 200: an empty set always means none registered
+   */
   public Set<String> registeredSubscriptions(Pair pair) {
     var entries = new TreeSet<String>();
     var metadata = getJson(pair.daprHttpUrl().resolve("/v1.0/metadata"), pair.tokens().daprApiToken());
@@ -345,12 +357,15 @@ public final class LocalStack implements AutoCloseable {
   private JsonNode getJson(URI uri, String token) {
     try {
       var response = http.send(request(uri, token), HttpResponse.BodyHandlers.ofByteArray());
-      return response.statusCode() == 200 ? JSON.readTree(response.body()) : JSON.createArrayNode();
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("GET " + uri + " answered " + response.statusCode());
+      }
+      return JSON.readTree(response.body());
     } catch (IOException e) {
-      return JSON.createArrayNode();
+      throw new IllegalStateException("GET " + uri + " failed: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return JSON.createArrayNode();
+      throw new IllegalStateException("interrupted during GET " + uri, e);
     }
   }
 

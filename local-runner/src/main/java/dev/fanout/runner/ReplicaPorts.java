@@ -8,10 +8,10 @@ import java.net.ServerSocket;
  * Ports for the replicas beyond the first (the first has dapr.yaml's). Taken from 22000–29999: below Linux's
  * ephemeral range (32768–60999), where an outgoing connection can hold a port by the time its daprd comes to bind
  * it (a replica's daprd failed every restart on "could not listen on any endpoint" when these came from the kernel
- * as ephemeral ports), and clear of dapr.yaml's ports, also shifted by the end-to-end tests' offset (+11000). Each
- * stack starts at a random point of the range, so that two stacks side by side seldom try the same ports, and skips
- * any that something already listens on, and those in this machine's ephemeral range where that reaches below
- * Linux's default (unless no others are left).
+ * as ephemeral ports), and clear of dapr.yaml's ports, also shifted by the end-to-end tests' offset
+ * ({@link StackOptions#E2E_PORT_OFFSET}). Each stack starts at a random point of the range, so that two stacks side
+ * by side seldom try the same ports, and skips any that something already listens on, and those in this machine's
+ * ephemeral range where that reaches below Linux's default (unless no others are left).
  */
 final class ReplicaPorts {
 

@@ -15,6 +15,12 @@ import java.util.Map;
 public record StackOptions(Path root, Path runDir, int portOffset, Map<String, Integer> scale,
     Map<String, String> extraEnv, LogSink log, RestartPolicy restartPolicy) {
 
+  /**
+   * The end-to-end tests' {@code portOffset}, so that their stack runs beside one a developer started by hand. Here,
+   * not in the tests, because the runner keeps its own ports clear of dapr.yaml's shifted by it (ReplicaPorts).
+   */
+  public static final int E2E_PORT_OFFSET = 11_000;
+
   public static StackOptions defaults(Path root, LogSink log) {
     return new StackOptions(root, root.resolve(".run"), 0, Map.of(), Map.of(), log, RestartPolicy.DEFAULT);
   }

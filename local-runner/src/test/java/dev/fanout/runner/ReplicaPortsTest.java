@@ -19,7 +19,7 @@ class ReplicaPortsTest {
     assertThat(ReplicaPorts.TO).isLessThanOrEqualTo(EphemeralPorts.LINUX_DEFAULT.from());
     assertThat(topology.ports())
         .as("dapr.yaml's ports, as they are and shifted by the end-to-end tests' offset")
-        .noneMatch(port -> inRange(port) || inRange(port + 11_000));
+        .noneMatch(port -> inRange(port) || inRange(port + StackOptions.E2E_PORT_OFFSET));
   }
 
   @Test

@@ -34,11 +34,11 @@ class TopologyTest {
   /**
    * Linux hands out 32768–60999 to outgoing connections; a listening port in that range can be held by one when
    * its process comes to bind it (the end-to-end stack lost every test to that once). The end-to-end tests shift
-   * every port by E2eStack.PORT_OFFSET, so they must stay outside it shifted too.
+   * every port by StackOptions.E2E_PORT_OFFSET, so they must stay outside it shifted too.
    */
   @Test
   void listensOnNoPortTheKernelMayHaveGivenToAnOutgoingConnection() {
-    int e2eOffset = 11_000;
+    int e2eOffset = StackOptions.E2E_PORT_OFFSET;
     assertThat(topology.ports()).hasSize(1 + 4 + 5 * 3); // Redis, placement, three services
     var linux = EphemeralPorts.LINUX_DEFAULT;
     assertThat(linux.within(topology.ports())).as("ports in the ephemeral range").isEmpty();
