@@ -11,18 +11,21 @@ ARG DAPR_VERSION
 FROM daprio/daprd:${DAPR_VERSION} AS daprd
 
 FROM eclipse-temurin:21.0.5_11-jre AS runtime
-ARG SERVICE
-RUN test -n "$SERVICE" || (echo "build with --build-arg SERVICE=<module>" >&2; exit 1)
 # curl: the healthcheck. Nothing else is added to the JRE image.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \
  && rm -rf /var/lib/apt/lists/*
+RUN useradd --system --uid 10001 --home /app fanout
 COPY --from=daprd /daprd /usr/local/bin/daprd
+# COPY keeps the checkout's modes, which a strict umask (077) leaves unreadable to the user the image runs as.
 COPY components/ /app/components/
 COPY config/ /app/config/
-COPY scripts/entrypoint.sh scripts/healthcheck.sh /app/
-COPY ${SERVICE}/target/${SERVICE}.jar /app/app.jar
-RUN useradd --system --uid 10001 --home /app fanout
+RUN chmod -R a+rX /app/components /app/config
+COPY --chmod=0755 scripts/entrypoint.sh scripts/healthcheck.sh /app/
+# Declared only here, where the three images part: every layer above is built once and shared by all three.
+ARG SERVICE
+RUN test -n "$SERVICE" || (echo "build with --build-arg SERVICE=<module>" >&2; exit 1)
+COPY --chmod=0644 ${SERVICE}/target/${SERVICE}.jar /app/app.jar
 USER fanout
 WORKDIR /app
 ENV APP_JAR=/app/app.jar \
