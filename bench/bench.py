@@ -21,6 +21,7 @@ reported as the median pair with the spread: both terms move from run to run on 
 Usage: scripts/bench.sh [--duration SECONDS] [--warmup SECONDS] [--pairs ODD] [--java-opts OPTS]
 """
 import argparse
+import collections
 import contextlib
 import datetime
 import json
@@ -89,13 +90,22 @@ class Stack:
             sys.exit("bench: the stack did not get ready:\n" + "\n".join(self.lines[-40:]))
 
     def startup_seconds(self):
-        """Per app: Spring's 'process running for' at 'Started', JVM start to ready."""
+        """Per app: Spring's 'process running for' at 'Started': from the JVM's start to the context started, before
+        the app's runners (the sidecar warm-up) and its readiness."""
         found = {}
         for line in self.lines:
             m = re.match(r"(\S+)-1\s+\|.*Started \w+ in [\d.]+ seconds \(process running for ([\d.]+)\)", line)
             if m:
                 found[m.group(1)] = float(m.group(2))
         return found
+
+    def ready_seconds(self):
+        """The runner's own 'ready in' figure: from its start until every pair was ready and subscribed."""
+        for line in self.lines:
+            m = re.search(r"runner\s+\|\s+ready in ([\d.]+) s", line)
+            if m:
+                return float(m.group(1))
+        return None
 
     def mark(self):
         """Where the output stands now: deliveries() counts from here."""
@@ -293,7 +303,8 @@ class Sampler:
         elapsed = time.monotonic() - self.start_time
         end_wall = time.time()
         hz = os.sysconf("SC_CLK_TCK")
-        found = {name: {"cpu_pct": 100 * (process_ticks(name, pid) - self.start_ticks[name]) / hz / elapsed,
+        cpu_s = {name: (process_ticks(name, pid) - self.start_ticks[name]) / hz for name, pid in self.pids.items()}
+        found = {name: {"cpu_pct": 100 * cpu_s[name] / elapsed, "cpu_s": cpu_s[name],
                         "rss_mib": max(self.peak[name], rss_mib(pid)),
                         "jit": jit_spent(self.start_jit[name], jit_reading(pid)),
                         "gc": gc_pauses(pid, self.start_wall, end_wall)} for name, pid in self.pids.items()}
@@ -386,6 +397,20 @@ def wait_drained(timeout=300):
     return time.monotonic() - start
 
 
+def drain_sampled(pids, resources):
+    """wait_drained(), sampled: what the subscribers, their daprds and Redis do with the backlog a phase left belongs
+    to that phase, so its CPU (cpu_s, and so the CPU per event) and its peak RSS include the drain. cpu_pct stays the
+    load window's own. Before round 29 the sampling stopped with the load, and missed seconds of the subscribers'
+    work after a saturation."""
+    sampler = Sampler(pids)
+    drain_s = wait_drained()
+    tail = sampler.stop()
+    for name, used in resources.items():
+        used["cpu_s"] += tail[name]["cpu_s"]
+        used["rss_mib"] = max(used["rss_mib"], tail[name]["rss_mib"])
+    return drain_s
+
+
 def harness_arguments(rounds):
     """The arguments shared by the harnesses that each start one warm stack (drain.py, publish_path.py); the caller
     adds its own, parses, and points ROOT at --root."""
@@ -406,7 +431,7 @@ def warm_stack(java_opts, warmup_s, root=None):
     stack.wait_ready()
     try:
         pids = processes(stack.process.pid)
-        wrk(FACADE, warmup_s)
+        discard(wrk(FACADE, warmup_s))
         wait_drained()
         yield stack, pids
     finally:
@@ -524,12 +549,35 @@ def arrivals(lines, entries):
     return found
 
 
+EFFECT = re.compile(r"(\S+)-\d+\s+\|.*\b(?:LoggingMailSender\b.*\(event |LoggingPushGateway\b.* event=)([0-9a-f-]{36})")
+
+
+def effects(stack, mark, event_ids, settle_s=5):
+    """Per subscriber, how many effects each of these events had, from the services' own lines (the mail logged,
+    the push logged) after the mark: an event without one is lost, one with two had its effect twice. Counted by
+    event id, not as a total against wrk's 202s, which leave out the requests in flight when wrk stopped (hundreds
+    at a paced rate) and would hide as many losses. The lines trail the drain a little: read again for up to
+    settle_s while any event has none."""
+    wanted = set(event_ids)
+    deadline = time.monotonic() + settle_s
+    while True:
+        found = {app: collections.Counter() for app in SUBSCRIBERS}
+        for line in stack.lines[mark:]:
+            m = EFFECT.match(line)
+            if m and m.group(1) in found and m.group(2) in wanted:
+                found[m.group(1)][m.group(2)] += 1
+        if all(len(counts) == len(wanted) for counts in found.values()) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
 def event_hops(stack, mark, newest):
     """Each event of a phase (those added to the stream after the entry newest, their log lines after the mark), in
     ms: acceptance → broker, and per subscriber acceptance → arrival and broker → arrival."""
     entries = stream_entries(newest)
     found = arrivals(stack.lines[mark:], entries)
-    return {"events": len(entries), "to_broker": [broker - accepted for accepted, broker in entries.values()],
+    return {"events": len(entries), "event_ids": list(entries),
+            "to_broker": [broker - accepted for accepted, broker in entries.values()],
             "to_app": {app: [at - entries[event][0] for event, at in got.items()] for app, got in found.items()},
             "broker_to_app": {app: [at - entries[event][1] for event, at in got.items()] for app, got in found.items()}}
 
@@ -582,7 +630,7 @@ def arrival_phase(stack, pids, rate, seconds, direct_token=None):
     run = paced(rate, seconds, direct_token)
     run["machine_cpu_pct"] = machine_cpu_pct(before)
     run["resources"] = sampler.stop()
-    wait_drained()
+    drain_sampled(pids, run["resources"])
     run.update(event_hops(stack, mark, newest))
     return run
 
@@ -616,8 +664,9 @@ def rewriting_s(run):
 
 
 def cpu_ms_per_event(run, names):
-    """The CPU these processes spent in a phase per event accepted in it, in ms of one core."""
-    return sum(run["resources"][n]["cpu_pct"] for n in names) * 10 / run["rps"]
+    """The CPU these processes spent in a phase, its drain included (drain_sampled), per event it stored (its
+    stream entries; the 202s where they were not counted), in ms of one core."""
+    return sum(run["resources"][n]["cpu_s"] for n in names) * 1000 / run.get("events", run["ok"])
 
 
 def percentile(values, q):
@@ -654,6 +703,18 @@ def machine_facts():
 
 
 WARM_STEP_S = 10
+
+# The load whose figures are thrown away (warm-ups): its errors are counted all the same, since an error there is one
+# the product made. Reported beside the measured phases' own.
+DISCARDED = collections.Counter()
+
+
+def discard(run):
+    """Counts a discarded load's requests and errors into DISCARDED; returns the run."""
+    DISCARDED["requests"] += run["ok"] + run["errors"]
+    DISCARDED["errors"] += run["errors"]
+    return run
+
 GOAL_RATE = 1000  # the fan-out goal's rate (BENCHMARKS.md): the floor is measured at it
 SETTLED_JIT_SHARE = 0.03
 
@@ -669,7 +730,7 @@ def warm_up(pids, limit_s):
     start = time.monotonic()
     while True:
         before = {name: compiler_cpu_seconds(pid) for name, pid in jvms.items()}
-        wrk(FACADE, WARM_STEP_S)
+        discard(wrk(FACADE, WARM_STEP_S))
         share = {}
         for name, pid in jvms.items():
             after = compiler_cpu_seconds(pid)
@@ -685,7 +746,7 @@ def warm_paced(rate, direct_token=None):
     saturation warm-up (32 connections) does not compile for. Without it the facade's JIT compiled through the
     1000/s phase (0.9-1.6 s of compiler CPU in it), and the first 1000/s phase after a saturation warm-up had the
     worst p99 of three in every stack (BENCHMARKS.md, round 16)."""
-    paced(rate, WARM_STEP_S, direct_token)
+    discard(paced(rate, WARM_STEP_S, direct_token))
     wait_drained()
 
 
@@ -703,7 +764,7 @@ def direct_phase(pids, duration, token):
     sampler = Sampler(pids)
     run = wrk(DAPRD_PUBLISH, duration, body="data", token=token)
     run["resources"] = sampler.stop()
-    run["drain_s"] = wait_drained()
+    run["drain_s"] = drain_sampled(pids, run["resources"])
     return run
 
 
@@ -739,11 +800,12 @@ def facade_phase(stack, pids, duration, rate=0):
     run = wrk(FACADE, duration, rate=rate, connections=paced_connections(rate) if rate else CONNECTIONS)
     run["resources"] = sampler.stop()
     run["machine_cpu_pct"] = machine_cpu_pct(busy)
-    run["drain_s"] = wait_drained()
+    run["drain_s"] = drain_sampled(pids, run["resources"])
     run["stages"] = stage_percentiles(stages, stage_buckets())
     run["fanout"] = {app: fanout_latency(app) for app in SUBSCRIBERS}
     run["deliveries"] = stack.deliveries(mark)
     run.update(event_hops(stack, mark, newest))
+    run["effects"] = effects(stack, mark, run["event_ids"])
     return run
 
 
@@ -772,6 +834,7 @@ def main():
         pids = processes(stack.process.pid)
         log_collections(pids)
         startup = stack.startup_seconds()
+        stack_ready_s = stack.ready_seconds()
         idle = Sampler(pids)
         time.sleep(10)
         at_rest = idle.stop()
@@ -779,7 +842,7 @@ def main():
 
         print(f"bench: warming up until the JIT settles, at most {args.warmup} s (discarded)", file=sys.stderr)
         warmed_s, jit_share = warm_up(pids, args.warmup)
-        wrk(DAPRD_PUBLISH, 5, body="data", token=token)
+        discard(wrk(DAPRD_PUBLISH, 5, body="data", token=token))
         wait_drained()  # the subscribers' backlog: their hot path, warmed the same way
 
         print("bench: the broker's ceiling", file=sys.stderr)
@@ -803,13 +866,19 @@ def main():
     floor = floor_phase(args.java_opts, args.warmup, GOAL_RATE, d)
 
     def lost(run):
-        # wrk does not count the responses still in flight when it stops (at most one per connection), but the
-        # facade published those events: handled can exceed the 202s counted by up to CONNECTIONS.
-        return {app: max(0, run["ok"] - run["fanout"][app]["count"]) for app in SUBSCRIBERS}
+        # By event id (effects()): the phase's stream entries without the subscriber's effect.
+        return {app: run["events"] - len(run["effects"][app]) for app in SUBSCRIBERS}
+
+    facade_runs = [("saturation, pair " + str(i), p["facade"]) for i, p in enumerate(pairs, 1)] + [
+        (f"{rate}/s", run) for rate, run in fixed.items()]
+    repeated = {name: {app: sum(1 for n in run["effects"][app].values() if n > 1) for app in SUBSCRIBERS}
+                for name, run in facade_runs}
+    unstored = {name: max(0, run["ok"] - run["events"]) for name, run in facade_runs}
 
     shares = ", ".join(f"{name.split(' ')[0]} {'?' if v is None else f'{100 * v:.0f} %'}" for name, v in jit_share.items())
     report += [f"Warm-up: {warmed_s:.0f} s at saturation (limit {args.warmup} s); the apps' JIT compilers in its last "
-               f"{WARM_STEP_S} s, CPU share of a core: {shares}.", ""]
+               f"{WARM_STEP_S} s, CPU share of a core: {shares}. Errors in all the load whose figures were discarded "
+               f"(the warm-ups of both stacks): {DISCARDED['errors']} of {DISCARDED['requests']} requests.", ""]
     report += ["## Throughput (202s per second) and latency, same load tool, same run", "",
                "| target | requests/s | p50 ms | p90 ms | p99 ms | errors | ratio to direct daprd |",
                "| --- | --- | --- | --- | --- | --- | --- |",
@@ -817,7 +886,10 @@ def main():
                f"| wrk → daprd HTTP publish ({CONNECTIONS} conns) | {direct['rps']:.0f} | {direct['p50_ms']:.2f} | {direct['p90_ms']:.2f} | {direct['p99_ms']:.2f} | {direct['errors']} | 1.00 |",
                f"| wrk → facade POST /followers ({CONNECTIONS} conns) | {saturation['rps']:.0f} | {saturation['p50_ms']:.2f} | {saturation['p90_ms']:.2f} | {saturation['p99_ms']:.2f} | {saturation['errors']} | **{saturation['rps'] / direct['rps']:.2f}** |"]
     for rate, run in fixed.items():
-        report.append(f"| facade paced at {rate}/s ({paced_connections(rate)} conns) | {run['rps']:.0f} | {run['p50_ms']:.2f} | {run['p90_ms']:.2f} | {run['p99_ms']:.2f} | {run['errors']} | |")
+        # wrk's pacing waits for each answer (closed loop): where the rate is not reached, the latencies are those of
+        # the rate reached, and the requests that would have queued were never sent.
+        reached = "" if run["rps"] >= 0.95 * rate else f" (not reached: the latencies are at {run['rps']:.0f}/s)"
+        report.append(f"| facade paced at {rate}/s ({paced_connections(rate)} conns){reached} | {run['rps']:.0f} | {run['p50_ms']:.2f} | {run['p90_ms']:.2f} | {run['p99_ms']:.2f} | {run['errors']} | |")
     ratios = [p["ratio"] for p in pairs]
     report += ["", f"Saturation rows: the pair with the median ratio, of {len(pairs)} (below).", "",
                f"## The facade/direct ratio over {len(pairs)} pairs of {d} s saturation phases, alternating order", "",
@@ -842,6 +914,14 @@ def main():
         for app in SUBSCRIBERS:
             f, b = run["fanout"][app], run["deliveries"][app]
             report.append(f"| {name} | {app} | {f['count']} | {f['p50Ms']:.1f} | {f['p90Ms']:.1f} | {f['p99Ms']:.1f} | {f['maxMs']:.1f} | {lost(run)[app]} | {run['drain_s']:.1f} | {b['calls']} | {b['mean']:.1f} |")
+
+    def nonzero(counts):
+        found = {name: n for name, n in counts.items() if n}
+        return "none" if not found else ", ".join(f"{name}: {n}" for name, n in found.items())
+
+    report += ["", "Lost: the phase's stream entries, by event id, without the subscriber's effect line (a mail or a push "
+               f"logged). 202s beyond a phase's stream entries (accepted, nothing stored): {nonzero(unstored)}. Events "
+               f"with more than one effect, both subscribers: {nonzero({n: sum(r.values()) for n, r in repeated.items()})}."]
 
     report += ["", "## The fan-out hop by hop: when each event reached each point, counted from the facade's acceptance (ms)",
                "", "In the broker: the stream entry's id (Redis's clock, to the ms, when the facade's daprd added it). "
@@ -885,7 +965,7 @@ def main():
         f"{app.split('-')[0]} **×{percentile(product['to_app'][app], 0.99) / percentile(floor['to_app'][app], 0.99):.2f}**"
         if product["to_app"][app] and floor["to_app"][app] else f"{app.split('-')[0]} –" for app in SUBSCRIBERS)
     report += ["", f"p99 of the arrival, the product against the floor: {ratios_to_floor}.", "",
-               "What the product's subscribers cost beyond the floor, process by process: CPU per accepted event "
+               "What the product's subscribers cost beyond the floor, process by process: CPU per event stored, the drain included "
                "(ms of one core) in the same two phases. Where the difference is, is what the subscribers can still "
                "win.", "", "| process | the product | the floor | difference |", "| --- | --- | --- | --- |"]
     for name in list(pids) + ["every process"]:
@@ -901,7 +981,11 @@ def main():
             report.append(f"| {name} | {stage} | {count} | " + " | ".join("–" if q is None else f"{q:g}" for q in quantiles) + " |")
 
     report += ["", "## Processes: CPU (% of one core) and resident memory (MiB)", "",
-               "| process | start-up to ready (s) | at rest CPU | at rest RSS | direct publish CPU | saturation CPU | saturation peak RSS | 1000/s CPU | 1000/s peak RSS |",
+               f"Start-up: from the JVM's start to Spring's 'Started' line (before the app reports ready, which also "
+               f"waits for its daprd); the whole stack, every pair ready and subscribed: {stack_ready_s} s. At rest: the "
+               f"10 s after start-up. Peak RSS and the CPU per event include the drain after each phase's load (since "
+               f"round 29); the CPU shares are the load's own.", "",
+               "| process | start-up (s) | at rest CPU | at rest RSS | direct publish CPU | saturation CPU | saturation peak RSS | 1000/s CPU | 1000/s peak RSS |",
                "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name in pids:
         app = name.split(" ")[0]
@@ -914,7 +998,7 @@ def main():
                f"saturation and {rewriting_s(fixed[GOAL_RATE]):.1f} s of the {GOAL_RATE}/s phase (of {d} s each)."]
 
     facade_path = ["api-facade (JVM)", "api-facade (daprd)"]
-    report += ["", "## CPU per accepted event (ms of one core; the load tool's own CPU not counted)", "",
+    report += ["", "## CPU per event (ms of one core, per event stored; the drain included; the load tool's own CPU not counted)", "",
                "| phase | publish path (facade JVM + its daprd; direct: its daprd) | every process above |",
                "| --- | --- | --- |"]
     for name, run, path in [("wrk → daprd HTTP publish", direct, facade_path[1:]),

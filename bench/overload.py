@@ -6,7 +6,8 @@ connection sends its next request as soon as it has an answer, a 503 included, t
 Per round, one JSON line: 202s and 503s per second, wrk's latency (over every answer, whatever its status), the
 facade JVM's peak RSS and CPU, the machine's CPU, whether the facade's JVM that started the round died in it (an
 OutOfMemoryError ends it, and the runner starts another) and, once drained, how many events each subscriber
-handled: every 202 must be among them (a 503 may be too: it means not confirmed, not absent).
+handled and how many of the round's stream entries had no effect there, by event id (lost): every 202 must be
+among the stored events, and a 503 may be too (it means not confirmed, not absent), so no count of 202s stands in.
 
 Run it for two values of --max-queued, stack after stack, to see what the facade's cap on the events waiting for
 a bulk call does (fanout.followers.max-queued, 1000 by default since round 24, 5000 before): beyond it a follow is
@@ -50,19 +51,27 @@ def main():
     if args.max_connections is not None:
         os.environ["FANOUT_SERVER_MAXCONNECTIONS"] = str(args.max_connections)
 
-    with bench.warm_stack(None, args.warmup) as (_, pids):
+    with bench.warm_stack(None, args.warmup) as (stack, pids):
         for number in range(1, args.rounds + 1):
             bench.reset_latency()
+            mark, newest = stack.mark(), bench.last_stream_id()
             sampler = bench.Sampler({name: pids[name] for name in WATCHED})
             busy = bench.machine_busy()
             run = bench.wrk(bench.FACADE, args.seconds, connections=args.connections)
+            # Read before the sampler's last reading, which needs the process: a JVM gone would fail it instead.
+            if not os.path.exists(f"/proc/{pids['api-facade (JVM)']}"):
+                print(json.dumps({"label": args.label, "round": number, "facade_jvm_died": True,
+                                  "accepted": run["ok"], "statuses": run["statuses"]}), flush=True)
+                raise SystemExit("overload: the facade's JVM died in the round (the runner restarts it; its pids "
+                                 "are not this round's any more)")
             resources = sampler.stop()
             machine = bench.machine_cpu_pct(busy)
-            facade_died = not os.path.exists(f"/proc/{pids['api-facade (JVM)']}")
             drain_s = bench.wait_drained(600)
             if drain_s is None:
                 raise SystemExit("overload: the subscribers did not drain within 600 s")
             handled = {app: bench.fanout_latency(app)["count"] for app in bench.SUBSCRIBERS}
+            stored = list(bench.stream_entries(newest))
+            done = bench.effects(stack, mark, stored)
             seconds = run["ok"] / run["rps"] if run["rps"] else args.seconds
             print(json.dumps({
                 "label": args.label, "round": number, "connections": args.connections,
@@ -76,8 +85,10 @@ def main():
                                "peak_rss_mib": round(resources["api-facade (JVM)"]["rss_mib"])},
                 "facade_daprd_cpu_pct": round(resources["api-facade (daprd)"]["cpu_pct"]),
                 "machine_cpu_pct": round(machine),
-                "facade_jvm_died": facade_died, "accepted": run["ok"], "handled": handled,
-                "lost": {app: max(0, run["ok"] - count) for app, count in handled.items()},
+                "facade_jvm_died": False, "accepted": run["ok"], "stored": len(stored), "handled": handled,
+                # By event id: a 503 may have been stored too, so no count of 202s can stand in for the stored ones.
+                "lost": {app: len(stored) - len(done[app]) for app in bench.SUBSCRIBERS},
+                "accepted_beyond_stored": max(0, run["ok"] - len(stored)),
             }), flush=True)
 
 
