@@ -83,18 +83,20 @@ class FanOutIT {
     awaitNothingPending();
 
     long duplicates = 0;
+    long lost = 0;
     var summary = new StringBuilder();
     for (String subscriber : Fanout.SUBSCRIBERS) {
       Map<String, Long> counts = handled(subscriber, eventIds);
       long twice = counts.values().stream().filter(count -> count > 1).count();
       duplicates += twice;
+      lost += events - counts.size();
       summary.append(String.format(" %s=%d", subscriber, counts.size()));
       assertThat(counts).as(subscriber + " handled every event").hasSize(events);
       assertThat(twice).as(subscriber + " events handled more than once").isZero();
     }
-    System.out.printf("e2e summary: sent=%d accepted=%d handled:%s duplicates=%d lost=0 "
+    System.out.printf("e2e summary: sent=%d accepted=%d handled:%s duplicates=%d lost=%d "
             + "accept-time=%.1fs drain-time=%.1fs (after the last 202)%n",
-        events, eventIds.size(), summary, duplicates, (accepted - start) / 1e9, (drained - accepted) / 1e9);
+        events, eventIds.size(), summary, duplicates, lost, (accepted - start) / 1e9, (drained - accepted) / 1e9);
   }
 
   /** Every delivery acknowledged: nothing left that Redis could hand out a second time. */
