@@ -16,19 +16,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * One real stack for all end-to-end tests of this JVM, started through the local runner's own code (the same
  * LocalStack that scripts/run.sh drives): Redis, placement, and each service beside its own daprd. Ports are
- * shifted by {@value #PORT_OFFSET} so that it runs beside a stack a developer has started by hand. Three
- * replicas of the email service from the start: competing consumers are part of what every test exercises.
+ * shifted by {@value StackOptions#E2E_PORT_OFFSET} so that it runs beside a stack a developer has started by hand.
+ * Three replicas of the email service from the start: competing consumers are part of what every test exercises.
  * Stopped when the last test of the JVM has run.
  */
 final class E2eStack implements BeforeAllCallback {
 
-  /**
-   * Keeps every port of the stack outside Linux's default range of ephemeral ports (32768–60999), as dapr.yaml's
-   * own are (TopologyTest): daprd's gRPC ports once fell inside it (50001… + 10 000), and some outgoing connection
-   * on the machine held 60002 when email's daprd came to bind it ("address already in use" five times in a row,
-   * every test failed).
-   */
-  static final int PORT_OFFSET = StackOptions.E2E_PORT_OFFSET;
   static final int EMAIL_REPLICAS = 3;
   static final String FACADE = "api-facade";
   static final String EMAIL = "email-notification-service";
@@ -74,7 +67,7 @@ final class E2eStack implements BeforeAllCallback {
     };
     stack = LocalStack.prepare(StackOptions.defaults(root, logs.and(progress))
         .withRunDir(runDir)
-        .withPortOffset(PORT_OFFSET)
+        .withPortOffset(StackOptions.E2E_PORT_OFFSET)
         .withScale(Map.of(EMAIL, EMAIL_REPLICAS))
         // The push service talks to a real HTTP gateway; the slow-* users take longer than processingTimeout.
         .withEnv(Map.of("PUSH_GATEWAY_URL", pushGateway.url().toString(), "FANOUT_PUSH_TIMEOUT", "40s")));

@@ -17,7 +17,11 @@ public record StackOptions(Path root, Path runDir, int portOffset, Map<String, I
 
   /**
    * The end-to-end tests' {@code portOffset}, so that their stack runs beside one a developer started by hand. Here,
-   * not in the tests, because the runner keeps its own ports clear of dapr.yaml's shifted by it (ReplicaPorts).
+   * not in the tests, because the runner keeps its own ports clear of dapr.yaml's shifted by it (ReplicaPorts). It
+   * keeps every shifted port outside Linux's default range of ephemeral ports (32768–60999), as dapr.yaml's own are
+   * (TopologyTest): daprd's gRPC ports once fell inside it (50001… + 10 000), and some outgoing connection on the
+   * machine held 60002 when email's daprd came to bind it ("address already in use" five times in a row, every
+   * test failed).
    */
   public static final int E2E_PORT_OFFSET = 11_000;
 
