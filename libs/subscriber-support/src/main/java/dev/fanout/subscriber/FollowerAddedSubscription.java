@@ -86,8 +86,14 @@ class FollowerAddedSubscription {
   @Topic(name = FollowerAdded.TOPIC, pubsubName = FollowerAdded.PUBSUB, deadLetterTopic = DeadLetterSubscription.TOPIC)
   @BulkSubscribe(maxMessagesCount = MAX_BATCH, maxAwaitDurationMs = MAX_AWAIT_MS)
   @PostMapping("/" + FollowerAdded.TOPIC)
-  Mono<BulkSubscribeAppResponse> onFollowerAdded(@RequestBody BulkDelivery batch, ServerWebExchange exchange) {
+  Mono<BulkSubscribeAppResponse> onFollowerAdded(@RequestBody Mono<BulkDelivery> body, ServerWebExchange exchange) {
+    // Stamped before the body is decoded (a Mono argument is decoded when it is subscribed): the arrival is the
+    // delivery's, and decoding up to MAX_BATCH events belongs to the subscriber's share of the fan-out latency.
     Instant receivedAt = latency.now();
+    return body.flatMap(batch -> handle(batch, receivedAt, exchange));
+  }
+
+  private Mono<BulkSubscribeAppResponse> handle(BulkDelivery batch, Instant receivedAt, ServerWebExchange exchange) {
     List<BulkDelivery.Entry> entries = batch.entries() == null ? List.of() : batch.entries();
     AccessLogFilter.note(exchange, "entries=" + entries.size());
     var statuses = new LinkedHashMap<String, BulkSubscribeAppResponseStatus>();

@@ -3,18 +3,24 @@ package dev.fanout.subscriber;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fanout.platform.event.FollowerAdded;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import org.assertj.core.api.InstanceOfAssertFactories;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.web.reactive.AutoConfigureWebTestClient;
 import org.springframework.boot.test.autoconfigure.web.reactive.WebFluxTest;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.MediaType;
 import org.springframework.test.json.JsonCompareMode;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -41,6 +47,9 @@ class FollowerAddedSubscriptionTest {
 
   @Autowired
   FanOutLatency latency;
+
+  @Autowired
+  SubscriberTestApplication.MovableClock clock;
 
   @BeforeEach
   void reset() {
@@ -176,6 +185,34 @@ class FollowerAddedSubscriptionTest {
     Map<String, Object> read = latency.sinceLastRead();
     assertThat(read).containsEntry("count", 2L);
     assertThat(read.get("receipt")).asInstanceOf(InstanceOfAssertFactories.MAP).containsEntry("count", 2L);
+  }
+
+  @Test
+  void timesTheArrivalWhenTheDeliveryCameNotOnceItsBodyWasDecoded() {
+    latency.sinceLastRead();
+    Instant accepted = clock.instant();
+    byte[] body = DaprDelivery.batch(cloudEvent("evt-arrival", """
+        {"userId": "alice", "followerId": "bob", "followedAt": "%s"}""".formatted(accepted)))
+        .getBytes(StandardCharsets.UTF_8);
+    int half = body.length / 2;
+    // The body's second half comes 10 s (by the clock) after the delivery: decoding it ends after that.
+    Flux<DataBuffer> slowBody = Flux.concat(
+        Mono.fromSupplier(() -> DefaultDataBufferFactory.sharedInstance.wrap(Arrays.copyOf(body, half))),
+        Mono.fromSupplier(() -> {
+          clock.advance(Duration.ofSeconds(10));
+          return DefaultDataBufferFactory.sharedInstance.wrap(Arrays.copyOfRange(body, half, body.length));
+        }));
+
+    client.post().uri("/followerAdded").contentType(MediaType.APPLICATION_JSON)
+        .body(slowBody, DataBuffer.class)
+        .exchange()
+        .expectStatus().isOk()
+        .expectBody().jsonPath("$.statuses[0].status").isEqualTo("SUCCESS");
+
+    Map<String, Object> read = latency.sinceLastRead();
+    assertThat((double) read.get("maxMs")).as("the effect, after the decoding").isCloseTo(10_000.0, Offset.offset(10.0));
+    assertThat(read.get("receipt")).as("the arrival, before it").asInstanceOf(InstanceOfAssertFactories.MAP)
+        .containsEntry("count", 1L).containsEntry("maxMs", 0.0);
   }
 
   @Test

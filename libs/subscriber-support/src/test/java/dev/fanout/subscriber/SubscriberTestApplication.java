@@ -1,6 +1,11 @@
 package dev.fanout.subscriber;
 
 import dev.fanout.platform.sidecar.SidecarAutoConfiguration;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +32,46 @@ class SubscriberTestApplication {
   @Bean
   ScriptedHandler scriptedHandler() {
     return new ScriptedHandler();
+  }
+
+  @Bean
+  MovableClock clock() {
+    return new MovableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  }
+
+  /** The fan-out figures on a clock the tests move by hand, so that what they assert of the times is exact. */
+  @Bean
+  FanOutLatency fanOutLatency(MovableClock clock) {
+    return new FanOutLatency(clock);
+  }
+
+  /** Stands still until moved. */
+  static final class MovableClock extends Clock {
+
+    private volatile Instant now;
+
+    MovableClock(Instant now) {
+      this.now = now;
+    }
+
+    void advance(Duration by) {
+      now = now.plus(by);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException("UTC only");
+    }
   }
 
   /** Records what it is handed and answers as the test scripted it (completing, by default). */
