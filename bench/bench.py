@@ -370,13 +370,22 @@ def redis_cli(*args):
 
 
 def drained():
-    """Every entry of the stream delivered to both groups and acknowledged. (XINFO's 'lag' is only an estimate
-    once the stream has been trimmed, so compare ids instead.)"""
-    stream = redis_cli("XINFO", "STREAM", "followerAdded").split("\n")
-    if "last-generated-id" not in stream:
+    """Every entry of the topic's stream delivered to both groups and acknowledged, and every entry of a subscriber's
+    dead-letter stream, if it has one, to that subscriber: an event dead-lettered during a phase is still being
+    handled until its dead-letter route has answered (as lost, by event id, since it has no effect)."""
+    return stream_drained("followerAdded", groups_wanted=2) and all(
+        stream_drained(f"followerAdded-dead-letter-{app}", groups_wanted=0) for app in SUBSCRIBERS)
+
+
+def stream_drained(stream, groups_wanted):
+    """At least groups_wanted consumer groups on the stream, each with every entry delivered and acknowledged; a
+    stream that does not exist is drained. (XINFO's 'lag' is only an estimate once the stream has been trimmed, so
+    compare ids instead.)"""
+    info = redis_cli("XINFO", "STREAM", stream).split("\n")
+    if "last-generated-id" not in info:
         return True
-    last = stream[stream.index("last-generated-id") + 1]
-    info = redis_cli("XINFO", "GROUPS", "followerAdded").split("\n")
+    last = info[info.index("last-generated-id") + 1]
+    info = redis_cli("XINFO", "GROUPS", stream).split("\n")
     groups = {}
     for i, word in enumerate(info):
         if word == "name":
@@ -384,8 +393,8 @@ def drained():
             groups[name] = {}
         elif word in ("pending", "last-delivered-id") and groups:
             groups[name][word] = info[i + 1]
-    return len(groups) >= 2 and all(g.get("pending") == "0" and g.get("last-delivered-id") == last
-                                    for g in groups.values())
+    return len(groups) >= groups_wanted and all(g.get("pending") == "0" and g.get("last-delivered-id") == last
+                                                for g in groups.values())
 
 
 def wait_drained(timeout=300):
