@@ -31,10 +31,26 @@ for dir in "$cache/bin" "$HOME/.dapr/bin" "$(dirname "$(command -v daprd 2>/dev/
 done
 
 command -v go >/dev/null || { log "Go is required to build daprd $version (no installed daprd of that version found)"; exit 1; }
+# dapr's go.mod asks for a newer Go than most distributions ship (1.24.11 for 1.16.5). Go 1.21 and later fetch that
+# toolchain from the module proxy by themselves; an older one fails deep in the build, after the downloads.
+go_version="$(go env GOVERSION)"
+if [[ "$go_version" =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] < 21)); then
+  log "Go 1.21 or newer is required to build daprd $version (it fetches the Go toolchain dapr asks for); found $go_version"
+  exit 1
+fi
+
+mkdir -p "$cache/bin"
+# Two first runs at once (scripts/run.sh and scripts/test.sh in two terminals) would write the same module and
+# binaries: the second waits for the first, then finds its build.
+exec 9>"$cache/.build.lock"
+flock 9
+if usable "$cache/bin"; then
+  echo "$cache/bin"; exit 0
+fi
 
 log "building daprd and placement $version from the Go module proxy (first time only; cached in $cache)"
 mod="$cache/module"
-mkdir -p "$mod" "$cache/bin"
+mkdir -p "$mod"
 cd "$mod"
 # The checksum database is not reachable from these machines; tools/daprd/go.sum, committed, pins every
 # module's hash instead (go verifies against it; entries it lacks are added on first use).
@@ -48,7 +64,12 @@ go 1.24
 require github.com/dapr/dapr v$version
 GOMOD
 # dapr's own replace directives do not apply to a module that depends on it: repeat them.
-dapr_gomod="$(go mod download -json "github.com/dapr/dapr@v$version" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+# With -json, go reports a failed download only in the JSON it prints: keep it, to say why.
+download="$(go mod download -json "github.com/dapr/dapr@v$version")" || {
+  log "could not download github.com/dapr/dapr@v$version: $(printf '%b' "$(sed -n 's/.*"Error": "\(.*\)".*/\1/p' <<<"$download")")"
+  exit 1
+}
+dapr_gomod="$(sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' <<<"$download")"
 awk '/^replace \(/{inblock=1} inblock{print} inblock && /^\)/{inblock=0} /^replace [^(]/{print}' "$dapr_gomod" >> go.mod
 
 ldflags="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$version -X github.com/dapr/kit/logger.DaprVersion=$version"
