@@ -437,8 +437,8 @@ def warm_stack(java_opts, warmup_s, root=None):
     harnesses (bench/drain.py, bench/publish_path.py, bench/fanout_floor.py) start. Yields the runner and the pids
     by name (processes())."""
     stack = Stack(java_opts, root)
-    stack.wait_ready()
     try:
+        stack.wait_ready()  # inside: a stack that never got ready is stopped too
         pids = processes(stack.process.pid)
         discard(wrk(FACADE, warmup_s))
         wait_drained()
@@ -650,8 +650,8 @@ def floor_phase(java_opts, warmup_s, rate, seconds):
     records, no effect, no framework), warmed as the product's stack is, then one arrival_phase. No subscriber can
     make the fan-out faster than this on the same machine."""
     stack = Stack(java_opts, floor_root(ROOT))
-    stack.wait_ready()
     try:
+        stack.wait_ready()
         pids = processes(stack.process.pid)
         warm_up(pids, warmup_s)
         warm_paced(rate)
@@ -838,8 +838,8 @@ def main():
               f"Machine: {machine_facts()}", f"Command: `{command}`", ""]
 
     stack = Stack(args.java_opts)
-    stack.wait_ready()
     try:
+        stack.wait_ready()
         pids = processes(stack.process.pid)
         log_collections(pids)
         startup = stack.startup_seconds()
