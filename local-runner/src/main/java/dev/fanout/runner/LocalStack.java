@@ -3,6 +3,9 @@ package dev.fanout.runner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -90,9 +93,10 @@ public final class LocalStack implements AutoCloseable {
   private void startAll() {
     long start = System.nanoTime();
     warnOfPortsInTheEphemeralRange();
+    refuseBusyPorts();
     unlessClosed(() -> redis = startRedis());
     unlessClosed(() -> placement = startPlacement());
-    awaitReady("redis", () -> redisPing());
+    awaitReady("redis", redis, () -> redisPing());
     for (AppSpec app : topology.apps()) {
       for (int replica = 1; replica <= options.replicas(app.appId()); replica++) {
         int number = replica;
@@ -112,6 +116,33 @@ public final class LocalStack implements AutoCloseable {
       options.log().line("runner", "warning: ports " + exposed + " lie in this machine's ephemeral range ("
           + ephemeral + ", " + EphemeralPorts.KERNEL_RANGE + "), where an outgoing connection may hold one before its "
           + "server binds it; Linux's default is " + EphemeralPorts.LINUX_DEFAULT);
+    }
+  }
+
+  /**
+   * Before anything starts. A port already taken would make its process fail until it is given up, minutes later,
+   * and whatever holds it (another stack, most likely) could answer the readiness checks in its place.
+   */
+  private void refuseBusyPorts() {
+    var busy = new ArrayList<String>();
+    topology.portUses().forEach((port, use) -> {
+      if (!free(port + options.portOffset())) {
+        busy.add((port + options.portOffset()) + " (" + use + ")");
+      }
+    });
+    if (!busy.isEmpty()) {
+      throw new IllegalStateException("ports already in use: " + String.join(", ", busy) + ". Stop what listens "
+          + "there (another scripts/run.sh or benchmark?), or move this stack with --port-offset N");
+    }
+  }
+
+  private static boolean free(int port) {
+    try (var socket = new ServerSocket()) {
+      socket.setReuseAddress(true); // as the servers do: a port whose last connections linger in TIME_WAIT is free
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      return true;
+    } catch (IOException taken) {
+      return false;
     }
   }
 
@@ -137,11 +168,12 @@ public final class LocalStack implements AutoCloseable {
 
   /** Waits until the pair is ready again, e.g. after a restart. */
   public void awaitReady(Pair pair) {
-    awaitReady(pair.name() + " daprd", () -> status(pair.daprHttpUrl().resolve("/v1.0/healthz"), null) / 100 == 2);
-    awaitReady(pair.name() + " app",
+    awaitReady(pair.name() + " daprd", pair.process(),
+        () -> status(pair.daprHttpUrl().resolve("/v1.0/healthz"), null) / 100 == 2);
+    awaitReady(pair.name() + " app", pair.process(),
         () -> status(pair.appUrl().resolve("/actuator/health/readiness"), null) == 200);
     if (pair.subscribes()) {
-      awaitReady(pair.name() + " subscriptions", () -> {
+      awaitReady(pair.name() + " subscriptions", pair.process(), () -> {
         try {
           Set<String> announced = announcedSubscriptions(pair);
           return !announced.isEmpty() && announced.equals(registeredSubscriptions(pair));
@@ -312,11 +344,15 @@ public final class LocalStack implements AutoCloseable {
     return new Pair(app, replica, ports, process, pairTokens);
   }
 
-  private void awaitReady(String what, BooleanSupplier ready) {
+  private void awaitReady(String what, ManagedProcess process, BooleanSupplier ready) {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (!ready.getAsBoolean()) {
       if (closed) {
         throw new IllegalStateException("stopped while waiting for " + what);
+      }
+      if (process.gaveUp()) {
+        throw new IllegalStateException(what + " not ready: " + process.name() + " kept exiting (its lines above say"
+            + " why)");
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(what + " not ready after " + READY_TIMEOUT.toSeconds() + " s");

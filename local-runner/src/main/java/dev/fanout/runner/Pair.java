@@ -83,6 +83,10 @@ public final class Pair {
     process.start();
   }
 
+  ManagedProcess process() {
+    return process;
+  }
+
   public boolean isRunning() {
     return process.isAlive();
   }

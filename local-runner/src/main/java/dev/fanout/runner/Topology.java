@@ -76,11 +76,22 @@ record Topology(Path root, Path resourcesPath, Path configFile, Map<String, Stri
    * replica (others get free ones), Redis's and placement's.
    */
   List<Integer> ports() {
-    var ports = new ArrayList<Integer>(List.of(redis().port()));
-    ports.addAll(placementPorts().all());
-    apps.forEach(app -> ports.addAll(List.of(app.appPort(), app.daprHttpPort(), app.daprGrpcPort(),
-        app.daprInternalGrpcPort(), app.metricsPort())));
-    return ports;
+    return List.copyOf(portUses().keySet());
+  }
+
+  /** {@link #ports()}, each with what listens on it, in the order they start. */
+  Map<Integer, String> portUses() {
+    var uses = new LinkedHashMap<Integer, String>();
+    uses.put(redis().port(), "Redis");
+    placementPorts().all().forEach(port -> uses.put(port, "placement"));
+    for (AppSpec app : apps) {
+      uses.put(app.appPort(), app.appId() + " app");
+      uses.put(app.daprHttpPort(), app.appId() + " daprd HTTP");
+      uses.put(app.daprGrpcPort(), app.appId() + " daprd gRPC");
+      uses.put(app.daprInternalGrpcPort(), app.appId() + " daprd internal gRPC");
+      uses.put(app.metricsPort(), app.appId() + " daprd metrics");
+    }
+    return uses;
   }
 
   record HostPort(String host, int port) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,10 +13,28 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The stack's life cycle where it meets a stop from outside (Ctrl-C, a shutdown hook) during start-up. */
+/** The stack's start-up where it meets the outside: a stop (Ctrl-C, a shutdown hook), a port already taken. */
 class LocalStackTest {
 
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+  @Test
+  void refusesToStartOnAPortAlreadyTakenAndSaysWhichAndWhatFor(@TempDir Path runDir) throws Exception {
+    var jar = ROOT.resolve("api-facade/target/api-facade.jar");
+    assumeTrue(Files.isRegularFile(jar), "needs the apps' jars (./mvnw package), missing: " + jar);
+    int offset = 7_100; // far from the ports of scripts/run.sh and of the end-to-end stack, in case it did start
+    int facadePort = 8080 + offset;
+    var stack = LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { }).withRunDir(runDir)
+        .withPortOffset(offset));
+    try (var squatter = new ServerSocket(facadePort, 1, InetAddress.getLoopbackAddress())) {
+      assertThatThrownBy(stack::start).isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("ports already in use: " + facadePort + " (api-facade app).");
+      assertThat(stack.pairs()).isEmpty();
+      assertThat(runDir.resolve("redis")).as("Redis not started").doesNotExist();
+    } finally {
+      stack.close();
+    }
+  }
 
   @Test
   void startsNothingOnceClosed(@TempDir Path runDir) {
