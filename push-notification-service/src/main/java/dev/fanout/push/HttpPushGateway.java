@@ -16,8 +16,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * POSTs the notification to the push gateway with OkHttp, asynchronously (no event-loop thread waits).
- * 2xx: delivered. 5xx, 408, 429, timeout or I/O error: transient, the event is redelivered. Any other 4xx: the
- * gateway will never accept this notification, so it is dropped (to the dead-letter topic) with the reason.
+ * 2xx: delivered. 5xx, 408, 429, timeout or I/O error: transient, the event is redelivered. 3xx, 401, 403, 404,
+ * 405, 407, 415: the gateway refuses us, not this notification (see {@link #retryable}), redelivered too. Any other
+ * 4xx (400, 410, 422, …): the gateway will never accept this notification, so it is dropped (to the dead-letter
+ * topic) with the reason.
  */
 class HttpPushGateway implements PushGateway {
 
@@ -65,11 +67,16 @@ class HttpPushGateway implements PushGateway {
 
   /**
    * Worth another try, by daprd: the gateway failed or was busy; 409, a request with this Idempotency-Key is still
-   * in progress there (our earlier try, timed out on our side); 3xx, the gateway's address has moved, which needs
-   * a fix of the configuration, not the notification, so it waits in the broker meanwhile.
+   * in progress there (our earlier try, timed out on our side). And what needs a fix of the configuration, not of
+   * the notification, so that the events wait in the broker meanwhile instead of every one being dropped: 3xx, the
+   * gateway's address has moved; 401, 403 and 407, our credentials; 404, 405 and 415, a URL that is not the
+   * gateway's push endpoint.
    */
   private static boolean retryable(int code) {
-    return code >= 500 || code == 408 || code == 409 || code == 429 || (code >= 300 && code < 400);
+    return code >= 500 || (code >= 300 && code < 400) || switch (code) {
+      case 401, 403, 404, 405, 407, 408, 409, 415, 429 -> true;
+      default -> false;
+    };
   }
 
   private Request request(PushNotification notification) throws JsonProcessingException {

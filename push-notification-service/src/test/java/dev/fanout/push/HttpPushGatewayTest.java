@@ -109,7 +109,17 @@ class HttpPushGatewayTest {
   }
 
   @ParameterizedTest(name = "gateway answers {0}")
-  @ValueSource(ints = {400, 404})
+  @ValueSource(ints = {401, 403, 404, 405, 415})
+  void answersRetryWhenTheGatewayRefusesUsRatherThanTheNotification(int status) {
+    // A wrong URL or an expired credential: dropping would lose every notification until the configuration is fixed.
+    gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(status)));
+
+    deliver("evt-misconfigured-" + status).answers("RETRY");
+    assertThat(stateStore.contains("dropped|evt-misconfigured-" + status)).as("kept, not dropped").isFalse();
+  }
+
+  @ParameterizedTest(name = "gateway answers {0}")
+  @ValueSource(ints = {400, 410, 422})
   void dropsTheEventWhenTheGatewayRejectsTheNotification(int status) {
     gateway.stubFor(post(PUSH_PATH).willReturn(aResponse().withStatus(status).withBody("unknown user")));
 
