@@ -4,8 +4,15 @@ import dev.fanout.subscriber.FollowerAddedHandler;
 import dev.fanout.subscriber.LoggedEffect;
 import dev.fanout.subscriber.PermanentDeliveryFailure;
 import dev.fanout.subscriber.ReceivedEvent;
+import jakarta.mail.MessagingException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.springframework.mail.MailParseException;
 import org.springframework.mail.MailPreparationException;
+import org.springframework.mail.MailSendException;
 import org.springframework.mail.MailSender;
 import org.springframework.mail.SimpleMailMessage;
 import org.springframework.stereotype.Component;
@@ -16,6 +23,9 @@ import reactor.core.scheduler.Schedulers;
 /** Renders "bob started following you" as an email to the followed user and hands it to the mail sender. */
 @Component
 class EmailNotifier implements FollowerAddedHandler {
+
+  /** An SMTP reply whose enhanced status is 5.1.x, addressing (RFC 3463): "550 5.1.1 <…>: User unknown". */
+  private static final Pattern ADDRESS_STATUS = Pattern.compile("^\\d{3}[ -]5\\.1\\.\\d{1,3}\\b");
 
   private final MailSender mailSender;
   private final EmailProperties properties;
@@ -40,7 +50,33 @@ class EmailNotifier implements FollowerAddedHandler {
         .subscribeOn(sendOn)
         .onErrorMap(error -> error instanceof MailParseException || error instanceof MailPreparationException,
             error -> new PermanentDeliveryFailure("the message cannot be built: " + error.getMessage(), error))
+        .onErrorMap(MailSendException.class, failure -> recipientRefusedForGood(failure)
+            .<Throwable>map(refusal -> new PermanentDeliveryFailure(
+                "the SMTP server refused the recipient for good: " + refusal.getMessage(), failure))
+            .orElse(failure))
         .then(sent);
+  }
+
+  /**
+   * The server's refusal of the recipient, when it says the address itself is wrong: a 5xx reply to RCPT with an
+   * addressing status, 5.1.x (no such user, bad syntax; RFC 3463), which no retry can change. Any other refusal is
+   * retried: a policy's (5.7.x, relaying denied) is the server's configuration or ours, and a bare 5xx does not say.
+   * Retrying a recipient that does not exist would hold a delivery slot and knock on the server until the dead-letter
+   * route's retries end, which they do only on success.
+   */
+  private static Optional<SMTPAddressFailedException> recipientRefusedForGood(MailSendException failure) {
+    return failure.getFailedMessages().values().stream()
+        .flatMap(EmailNotifier::chain)
+        .filter(SMTPAddressFailedException.class::isInstance).map(SMTPAddressFailedException.class::cast)
+        .filter(refusal -> refusal.getReturnCode() / 100 == 5 && refusal.getMessage() != null
+            && ADDRESS_STATUS.matcher(refusal.getMessage()).find())
+        .findFirst();
+  }
+
+  /** JavaMail reports each refused address as the next exception of the one before. */
+  private static Stream<Exception> chain(Exception first) {
+    return Stream.iterate(first, Objects::nonNull,
+        exception -> exception instanceof MessagingException messaging ? messaging.getNextException() : null);
   }
 
   SimpleMailMessage render(ReceivedEvent event) {
