@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -25,6 +27,8 @@ final class ClaimKeeper implements DisposableBean {
 
   private record Held(String eventId, String token) {
   }
+
+  private static final Logger log = LoggerFactory.getLogger(ClaimKeeper.class);
 
   private final IdempotencyStore idempotency;
   private final Set<Held> working = ConcurrentHashMap.newKeySet();
@@ -52,9 +56,15 @@ final class ClaimKeeper implements DisposableBean {
 
   private Mono<Void> renewAll() {
     return Flux.fromIterable(List.copyOf(working))
-        .flatMap(held -> idempotency.renew(held.eventId(), held.token())
+        .flatMap(held -> Mono.defer(() -> idempotency.renew(held.eventId(), held.token()))
             .onErrorResume(notRenewed -> Mono.empty())) // the next tick tries again, well within the lease
-        .then();
+        .then()
+        // Nothing may end the ticker: without it every slow delivery would lose its claims to redelivered copies
+        // (second effects), with no sign of it. Whatever failed, the next tick tries again.
+        .onErrorResume(failure -> {
+          log.warn("claim renewal failed, the next tick tries again: {}", failure.toString());
+          return Mono.empty();
+        });
   }
 
   @Override

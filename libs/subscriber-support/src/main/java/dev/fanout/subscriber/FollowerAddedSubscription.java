@@ -41,10 +41,13 @@ import reactor.core.publisher.Mono;
  * sends another event to the dead-letter topic and acknowledges this one, or panics once that list is shorter.
  * Answered RETRY, the event reaches the dead-letter topic once the retries ran out, by daprd's own path for that,
  * and the dead-letter route acknowledges it as dropped; its claim is kept, so the retries do not try it again. An
- * entry that cannot be decoded is still DROPped: that is its first attempt, and nothing else can come of it. daprd
- * acknowledges a DROPped entry even when its publish to the dead-letter topic failed (a RETRY whose retries ran out
- * stays pending instead). For an entry no subscriber can read, that risks only the dead-letter copy of something
- * no follow came from, where RETRY would hold up the whole subscription behind it for the retries (~6 s).
+ * entry that cannot be decoded is still DROPped, on its first attempt. daprd finds a DROPped entry's event by its
+ * place in the batch it read, not in the list it sent us, which leaves out the entries it skipped itself (not JSON,
+ * expired): with such an entry before ours, the wrong event would be dead-lettered. Only a publisher other than the
+ * facade could put either kind in the stream, and the component's publishing scopes let none. daprd also
+ * acknowledges a DROPped entry when its publish to the dead-letter topic failed (a RETRY whose retries ran out
+ * stays pending instead). For an entry no subscriber can read, that risks only the dead-letter copy of something no
+ * follow came from, where RETRY would hold up the whole subscription behind it for the retries (~6 s).
  */
 @RestController
 class FollowerAddedSubscription {
