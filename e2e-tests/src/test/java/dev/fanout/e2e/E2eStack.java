@@ -70,7 +70,10 @@ final class E2eStack implements BeforeAllCallback {
         .withPortOffset(StackOptions.E2E_PORT_OFFSET)
         .withScale(Map.of(EMAIL, EMAIL_REPLICAS))
         // The push service talks to a real HTTP gateway; the slow-* users take longer than processingTimeout.
-        .withEnv(Map.of("PUSH_GATEWAY_URL", pushGateway.url().toString(), "FANOUT_PUSH_TIMEOUT", "40s")));
+        // The stream trimmer makes one pass at start and then waits a day: tests read the streams (what was
+        // published, what was dead-lettered), and StoppedSubscriberIT runs its passes when it means to.
+        .withEnv(Map.of("PUSH_GATEWAY_URL", pushGateway.url().toString(), "FANOUT_PUSH_TIMEOUT", "40s",
+            "TRIM_INTERVAL_SECONDS", "86400")));
     // Before anything starts, and also for when the test JVM is stopped from outside (Ctrl-C, a CI time-out),
     // during start-up too: the stack's processes have sessions of their own, so nothing else would stop them.
     Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-e2e-stack"));

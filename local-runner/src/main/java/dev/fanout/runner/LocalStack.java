@@ -29,7 +29,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The whole system on this machine, as compose runs it: Redis (append-only persistence, data under the run
- * directory), placement, and every service as a {@link Pair} of app and real daprd, started through
+ * directory), its stream trimmer (scripts/trim-streams.sh), placement, and every service as a {@link Pair} of app and real daprd, started through
  * scripts/entrypoint.sh with the app-ids and ports of dapr.yaml. Used by {@code scripts/run.sh} and, through the
  * same code, by the end-to-end tests.
  */
@@ -49,6 +49,7 @@ public final class LocalStack implements AutoCloseable {
   private final ReplicaPorts replicaPorts =
       new ReplicaPorts(ReplicaPorts.FROM + RANDOM.nextInt(ReplicaPorts.TO - ReplicaPorts.FROM), ephemeral);
   private ManagedProcess redis;
+  private ManagedProcess trimmer;
   private ManagedProcess placement;
   // close() may come (Ctrl-C, a shutdown hook) while start() is still starting processes: each start checks it
   // and records its process under this lock, so that nothing starts after close() and close() sees all that did.
@@ -97,6 +98,7 @@ public final class LocalStack implements AutoCloseable {
     unlessClosed(() -> redis = startRedis());
     unlessClosed(() -> placement = startPlacement());
     awaitReady("redis", redis, () -> redisPing());
+    unlessClosed(() -> trimmer = startTrimmer());
     for (AppSpec app : topology.apps()) {
       for (int replica = 1; replica <= options.replicas(app.appId()); replica++) {
         int number = replica;
@@ -270,6 +272,9 @@ public final class LocalStack implements AutoCloseable {
     if (placement != null) {
       placement.stop(Duration.ofSeconds(10));
     }
+    if (trimmer != null) {
+      trimmer.stop(Duration.ofSeconds(10));
+    }
     if (redis != null) {
       redis.stop(Duration.ofSeconds(10));
     }
@@ -291,6 +296,51 @@ public final class LocalStack implements AutoCloseable {
         options.root(), Map.of(), options.log(), options.restartPolicy());
     process.start();
     return process;
+  }
+
+  /**
+   * scripts/trim-streams.sh, as compose runs it: the streams lose what every subscriber has acknowledged. The
+   * caller's environment reaches it, and the options' extra environment (TRIM_INTERVAL_SECONDS, say).
+   */
+  private ManagedProcess startTrimmer() {
+    var process = new ManagedProcess("stream-trimmer", trimmerCommand(), options.root(), trimmerEnv(), options.log(),
+        options.restartPolicy());
+    process.start();
+    return process;
+  }
+
+  /** One pass of the stream trimmer, now, whatever its interval: what it printed (its trims, its failures). */
+  public String trimStreamsOnce() {
+    var command = new ArrayList<>(trimmerCommand());
+    command.add("--once");
+    var builder = new ProcessBuilder(command).directory(options.root().toFile()).redirectErrorStream(true);
+    builder.environment().putAll(trimmerEnv());
+    try {
+      Process process = builder.start();
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (process.waitFor() != 0) {
+        throw new IllegalStateException("the stream trimmer failed: " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run the stream trimmer: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while trimming", e);
+    }
+  }
+
+  private List<String> trimmerCommand() {
+    return List.of("sh", options.root().resolve("scripts/trim-streams.sh").toString());
+  }
+
+  private Map<String, String> trimmerEnv() {
+    var env = new LinkedHashMap<String, String>();
+    env.put("REDIS_HOST", redisAddress().toString());
+    env.put("TRIM_GROUPS", String.join(",",
+        topology.apps().stream().filter(AppSpec::subscribes).map(AppSpec::appId).toList()));
+    env.putAll(options.extraEnv());
+    return env;
   }
 
   private ManagedProcess startPlacement() {

@@ -10,7 +10,7 @@ import java.util.Map;
  * @param runDir where Redis keeps its append-only file; a fresh stack reuses what a previous one left there
  * @param portOffset added to every port of dapr.yaml, so that a test stack can run beside the user's own
  * @param scale replicas per app-id; absent: one
- * @param extraEnv added to every pair's environment (after dapr.yaml's)
+ * @param extraEnv added to every pair's environment (after dapr.yaml's), and to the stream trimmer's
  */
 public record StackOptions(Path root, Path runDir, int portOffset, Map<String, Integer> scale,
     Map<String, String> extraEnv, LogSink log, RestartPolicy restartPolicy) {

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Keeps the broker's streams to what some subscriber still needs: every TRIM_INTERVAL_SECONDS (10), each stream
+# loses the entries all its consumer groups have acknowledged (scripts/trim-streams.lua, atomic in Redis).
+#
+# Why not the pub/sub component's maxLenApprox: Redis trims by length whatever the groups have read, so a
+# subscriber down or behind by more than the limit lost the oldest events it had not read, silently (its daprd
+# acknowledges a pending entry it finds gone). Here nothing unread is ever trimmed; the stream grows with the
+# backlog of the slowest subscriber instead, which is what Redis must be sized for.
+#
+#   REDIS_HOST            host:port of Redis (REDIS_PASSWORD, if set, is used)
+#   TRIM_GROUPS           the subscribers' app-ids, comma-separated (their consumer groups): the topic's stream is
+#                         trimmed once all of them have subscribed (one not yet subscribed still has every entry
+#                         to read), and each one's dead-letter stream, TOPIC-dead-letter-APP_ID, once it has
+#   TRIM_TOPIC            the topic (followerAdded)
+#   --once                one pass, then exit, non-zero if a stream could not be trimmed (tests)
+#
+# POSIX sh and redis-cli only: compose runs it in the Redis image, the local runner beside its Redis.
+set -u
+: "${REDIS_HOST:?REDIS_HOST (host:port) is required}"
+: "${TRIM_GROUPS:?TRIM_GROUPS (the subscribers' app-ids, comma-separated) is required}"
+topic="${TRIM_TOPIC:-followerAdded}"
+interval="${TRIM_INTERVAL_SECONDS:-10}"
+host="${REDIS_HOST%:*}"
+port="${REDIS_HOST##*:}"
+script="$(dirname "$0")/trim-streams.lua"
+[ -n "${REDIS_PASSWORD:-}" ] && export REDISCLI_AUTH="$REDIS_PASSWORD"
+sleeper=
+trap '[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; exit 0' TERM INT
+
+groups="$(echo "$TRIM_GROUPS" | tr ',' ' ')"
+failed=0
+
+trim() { # stream, then the groups it waits for
+  stream="$1"
+  shift
+  trimmed="$(redis-cli -h "$host" -p "$port" --eval "$script" "$stream" , "$@" 2>&1)"
+  case "$trimmed" in
+    0) ;;
+    *[!0-9]* | '')
+      echo "trim-streams: $stream not trimmed: $trimmed" >&2
+      failed=1
+      ;;
+    *) echo "trim-streams: $stream: $trimmed entries every subscriber had acknowledged trimmed" ;;
+  esac
+}
+
+while :; do
+  # shellcheck disable=SC2086 # one argument per group
+  trim "$topic" $groups
+  for group in $groups; do
+    trim "$topic-dead-letter-$group" "$group"
+  done
+  [ "${1:-}" = --once ] && exit "$failed"
+  sleep "$interval" &
+  sleeper=$!
+  wait "$sleeper"
+done
