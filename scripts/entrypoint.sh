@@ -17,6 +17,11 @@
 #   app-first      (publishers) the app stops taking requests and finishes its publishes through a live daprd;
 #                  then daprd stops.
 set -uo pipefail
+# wait -n -p (below) came with bash 5.1: an older bash would take every pair for one whose process had died.
+if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); then
+  echo "entrypoint: bash 5.1 or newer is required; this is $BASH_VERSION" >&2
+  exit 2
+fi
 
 : "${APP_ID:?APP_ID is required (the Dapr app-id)}"
 : "${APP_PORT:?APP_PORT is required}"

@@ -18,6 +18,11 @@ if ((${#missing[@]})); then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The pairs' entrypoint (scripts/entrypoint.sh) uses wait -n -p, of bash 5.1 (Debian 12, Ubuntu 22.04 and later).
+if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); then
+  echo "setup: bash 5.1 or newer is required; this is $BASH_VERSION" >&2
+  exit 1
+fi
 # Go too, but only to build daprd when none of the pinned version is installed: scripts/daprd.sh checks it.
 command -v java >/dev/null || { echo "setup: java is required but not installed" >&2; exit 1; }
 # The apps' JAVA_OPTS (dapr.yaml) use -XX:TrimNativeHeapInterval, an option of Java 17 since 17.0.12 (experimental

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,9 +101,10 @@ public final class LocalStack implements AutoCloseable {
     awaitReady("redis", redis, () -> redisPing());
     unlessClosed(() -> trimmer = startTrimmer());
     for (AppSpec app : topology.apps()) {
+      Path jar = stage(app.jar());
       for (int replica = 1; replica <= options.replicas(app.appId()); replica++) {
         int number = replica;
-        unlessClosed(() -> pairs.add(startPair(app, number)));
+        unlessClosed(() -> pairs.add(startPair(app, jar, number)));
       }
     }
     for (Pair pair : pairs) {
@@ -358,7 +360,25 @@ public final class LocalStack implements AutoCloseable {
     return process;
   }
 
-  private Pair startPair(AppSpec app, int replica) {
+  /**
+   * A copy of the jar in the run directory, which the app's replicas run: a build while the stack runs (the tests
+   * in another terminal) rewrites target/*.jar in place, under JVMs that load classes from it as they go. Copied,
+   * then renamed over the last run's copy, so that no JVM ever sees a half-written one.
+   */
+  Path stage(Path jar) {
+    Path dir = options.runDir().resolve("jars");
+    Path staged = dir.resolve(jar.getFileName());
+    try {
+      Files.createDirectories(dir);
+      Path partial = Files.createTempFile(dir, jar.getFileName().toString(), ".partial");
+      Files.copy(jar, partial, StandardCopyOption.REPLACE_EXISTING);
+      return Files.move(partial, staged, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot copy " + jar + " to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Pair startPair(AppSpec app, Path jar, int replica) {
     int offset = options.portOffset();
     var ports = replica == 1
         ? new Pair.Ports(app.appPort() + offset, app.daprHttpPort() + offset, app.daprGrpcPort() + offset,
@@ -374,7 +394,7 @@ public final class LocalStack implements AutoCloseable {
     env.put("DAPR_PLACEMENT_ADDRESS", topology.placement().plus(offset).toString());
     env.put("APP_ID", app.appId());
     env.put("APP_PORT", String.valueOf(ports.app()));
-    env.put("APP_JAR", app.jar().toString());
+    env.put("APP_JAR", jar.toString());
     env.put("DAPRD", daprBin.resolve("daprd").toString());
     env.put("DAPR_HTTP_PORT", String.valueOf(ports.daprHttp()));
     env.put("DAPR_GRPC_PORT", String.valueOf(ports.daprGrpc()));

@@ -37,6 +37,23 @@ class LocalStackTest {
   }
 
   @Test
+  void runsTheAppsFromCopiesThatARebuildLeavesAlone(@TempDir Path runDir, @TempDir Path target) throws Exception {
+    var jar = ROOT.resolve("api-facade/target/api-facade.jar");
+    assumeTrue(Files.isRegularFile(jar), "needs the apps' jars (./mvnw package), missing: " + jar);
+    var stack = LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { }).withRunDir(runDir));
+    Path built = Files.writeString(target.resolve("app.jar"), "first build");
+
+    Path staged = stack.stage(built);
+    Files.writeString(built, "second build, written in place while the stack runs");
+
+    assertThat(staged.getParent()).isEqualTo(runDir.resolve("jars"));
+    assertThat(staged).hasContent("first build");
+    assertThat(stack.stage(built)).as("the next start's copy").isEqualTo(staged)
+        .hasContent("second build, written in place while the stack runs");
+    assertThat(runDir.resolve("jars")).isDirectoryNotContaining("glob:**.partial");
+  }
+
+  @Test
   void startsNothingOnceClosed(@TempDir Path runDir) {
     var jar = ROOT.resolve("api-facade/target/api-facade.jar");
     assumeTrue(Files.isRegularFile(jar), "needs the apps' jars (./mvnw package), missing: " + jar);
