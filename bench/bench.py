@@ -70,10 +70,10 @@ class Stack:
         env = dict(os.environ)
         if java_opts is not None:
             env["JAVA_OPTS"] = java_opts  # the entrypoint starts each app with it
-        # The stream trimmer makes one pass at start, then waits a day: lost events are counted by the stream
-        # entries each phase left, which it would remove once both subscribers acknowledged them. (Its pass every
-        # 10 s, one XTRIM in Redis, is therefore not in the figures; the stream kept the whole run's events before
-        # it existed too, under maxLenApprox's 1M.)
+        # The stack's stream trimmer makes one pass at start, then waits a day: lost events are counted by the
+        # stream entries each phase left, which it would remove once both subscribers acknowledged them. The bench
+        # trims between phases instead (start_drained), so its pass every 10 s (one XTRIM in Redis) is not inside
+        # the measured phases.
         env["TRIM_INTERVAL_SECONDS"] = "86400"
         run_dir = ROOT / "bench/results/run"
         subprocess.run(["rm", "-rf", str(run_dir)], check=True)  # a fresh broker: every run starts from the same state
@@ -153,8 +153,11 @@ def processes(runner_pid):
         found[f"{app} (daprd)"] = pid_listening(dapr_port)
     # Not part of the product, but on the same two cores: the broker, and the runner that relays every log line.
     found["redis-server"] = pid_listening(int(REDIS_PORT))
-    found["local runner (JVM)"] = runner_pid
+    found[RUNNER] = runner_pid
     return found
+
+
+RUNNER = "local runner (JVM)"
 
 
 def stat_ticks(stat):
@@ -411,6 +414,18 @@ def wait_drained(timeout=300):
     return time.monotonic() - start
 
 
+def start_drained():
+    """Where each phase starts (and each warm-up ends): drained (wait_drained), and the streams trimmed of what both
+    subscribers acknowledged, by one pass of the product's trimmer (scripts/trim-streams.sh): the stack's own is held
+    off (Stack), because each phase's figures are taken from its stream entries after it. Between phases, the
+    broker's data (and so its append-only file's rewrites) stays the size of a phase's backlog, as the product's
+    trimmer keeps it, not the whole run's."""
+    wait_drained()
+    env = dict(os.environ, REDIS_HOST=f"127.0.0.1:{REDIS_PORT}", TRIM_GROUPS=",".join(SUBSCRIBERS))
+    subprocess.run(["sh", str(ROOT / "scripts/trim-streams.sh"), "--once"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
 def drain_sampled(pids, resources):
     """wait_drained(), sampled: what the subscribers, their daprds and Redis do with the backlog a phase left belongs
     to that phase, so its CPU (cpu_s, and so the CPU per event) and its peak RSS include the drain. cpu_pct stays the
@@ -446,7 +461,7 @@ def warm_stack(java_opts, warmup_s, root=None):
         stack.wait_ready()  # inside: a stack that never got ready is stopped too
         pids = processes(stack.process.pid)
         discard(wrk(FACADE, warmup_s))
-        wait_drained()
+        start_drained()
         yield stack, pids
     finally:
         stack.stop()
@@ -638,7 +653,7 @@ def arrival_phase(stack, pids, rate, seconds, direct_token=None):
     each process's (pids, as processes() names them): the measure of the fan-out that works for any subscriber, the
     floor's too. With the facade daprd's token, the load goes straight to that daprd's publish API instead of the
     facade: then only the broker → app hop means anything (the events' followedAt is wrk's, to the second)."""
-    wait_drained()
+    start_drained()
     mark, newest, before = stack.mark(), last_stream_id(), machine_busy()
     sampler = Sampler(pids)
     run = paced(rate, seconds, direct_token)
@@ -690,7 +705,7 @@ def percentile(values, q):
 
 def reset_latency():
     """Start a phase from a drained system, so that it counts only its own events."""
-    wait_drained()
+    start_drained()
     for app in SUBSCRIBERS:
         fanout_latency(app)
 
@@ -761,7 +776,7 @@ def warm_paced(rate, direct_token=None):
     1000/s phase (0.9-1.6 s of compiler CPU in it), and the first 1000/s phase after a saturation warm-up had the
     worst p99 of three in every stack (BENCHMARKS.md, round 16)."""
     discard(paced(rate, WARM_STEP_S, direct_token))
-    wait_drained()
+    start_drained()
 
 
 def paced(rate, seconds, direct_token=None):
@@ -774,7 +789,7 @@ def paced(rate, seconds, direct_token=None):
 
 def direct_phase(pids, duration, token):
     """The ceiling: the same load tool publishing straight to the facade's daprd, then drained."""
-    wait_drained()
+    start_drained()
     sampler = Sampler(pids)
     run = wrk(DAPRD_PUBLISH, duration, body="data", token=token)
     run["resources"] = sampler.stop()
@@ -793,7 +808,7 @@ def saturation_pairs(stack, pids, duration, token, count):
     for i in range(count):
         pair = {"order": ("direct", "facade") if i % 2 == 0 else ("facade", "direct"), "rewrite_s": {}}
         for what in pair["order"]:
-            wait_drained()
+            start_drained()
             pair["rewrite_s"][what] = rewrite_aof()
             pair[what] = direct_phase(pids, duration, token) if what == "direct" else facade_phase(stack, pids, duration)
         pair["ratio"] = pair["facade"]["rps"] / pair["direct"]["rps"]
@@ -857,7 +872,7 @@ def main():
         print(f"bench: warming up until the JIT settles, at most {args.warmup} s (discarded)", file=sys.stderr)
         warmed_s, jit_share = warm_up(pids, args.warmup)
         discard(wrk(DAPRD_PUBLISH, 5, body="data", token=token))
-        wait_drained()  # the subscribers' backlog: their hot path, warmed the same way
+        start_drained()  # the subscribers' backlog: their hot path, warmed the same way
 
         print("bench: the broker's ceiling", file=sys.stderr)
         xadd = redis_benchmark()

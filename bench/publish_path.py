@@ -21,7 +21,7 @@ import bench
 
 BULK_METHOD = "/dapr.proto.runtime.v1.Dapr/BulkPublishEventAlpha1"
 FACADE_JVM = "api-facade (JVM)"
-WATCHED = (FACADE_JVM, "api-facade (daprd)", "redis-server", "local runner (JVM)")
+WATCHED = (FACADE_JVM, "api-facade (daprd)", "redis-server", bench.RUNNER)
 
 
 def bulk_calls():

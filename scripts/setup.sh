@@ -23,6 +23,12 @@ if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); 
   echo "setup: bash 5.1 or newer is required; this is $BASH_VERSION" >&2
   exit 1
 fi
+# The stream trimmer (scripts/trim-streams.lua) uses XTRIM MINID, of Redis 6.2 (Debian 12 has 7.0).
+redis_version="$(redis-server --version | sed -n 's/.* v=\([0-9]*\.[0-9]*\).*/\1/p')"
+if ! printf '6.2\n%s\n' "$redis_version" | sort -C -V; then
+  echo "setup: Redis 6.2 or newer is required; redis-server is $redis_version" >&2
+  exit 1
+fi
 # Go too, but only to build daprd when none of the pinned version is installed: scripts/daprd.sh checks it.
 command -v java >/dev/null || { echo "setup: java is required but not installed" >&2; exit 1; }
 # The apps' JAVA_OPTS (dapr.yaml) use -XX:TrimNativeHeapInterval, an option of Java 17 since 17.0.12 (experimental

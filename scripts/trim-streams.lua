@@ -1,10 +1,12 @@
 -- Trims from a stream the entries that every consumer group has acknowledged, and nothing else, atomically (a
--- script runs alone in Redis). KEYS[1]: the stream. ARGV: the groups that must exist before anything is trimmed,
--- the subscribers' app-ids: a subscriber that has not subscribed yet still has every entry to read.
--- Returns the number of entries trimmed. Run by scripts/trim-streams.sh.
+-- script runs alone in Redis). KEYS[1]: the stream. ARGV[1]: how long, in ms, to keep an entry even once it has
+-- been acknowledged (0: not at all; the dead letters are kept for replay). ARGV[2..]: the groups that must exist
+-- before anything is trimmed, the subscribers' app-ids: one that has not subscribed yet still has every entry to
+-- read. Returns {entries trimmed, the other groups on the stream, comma-separated}: they hold entries back too.
+-- Run by scripts/trim-streams.sh. Needs Redis 6.2 (XTRIM MINID).
 local stream = KEYS[1]
 if redis.call('EXISTS', stream) == 0 then
-  return 0
+  return {0, ''}
 end
 
 -- Stream ids are "<ms>-<seq>"; ms fits a Lua number exactly (below 2^53), but is kept as text to be written back.
@@ -22,14 +24,22 @@ local function before(a, b)
   return a_seq < b_seq
 end
 
-local present = {}
+local expected = {}
+for i = 2, #ARGV do
+  expected[ARGV[i]] = false
+end
+local others = {}
 local keep_from -- the oldest entry some group still needs
 for _, fields in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
   local group = {}
   for i = 1, #fields, 2 do
     group[fields[i]] = fields[i + 1]
   end
-  present[group['name']] = true
+  if expected[group['name']] == nil then
+    table.insert(others, group['name'])
+  else
+    expected[group['name']] = true
+  end
   -- A group needs its oldest pending entry (delivered, not acknowledged) and everything after the last one it was
   -- delivered: whichever comes first.
   local needs
@@ -44,13 +54,22 @@ for _, fields in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
     keep_from = needs
   end
 end
+local others_list = table.concat(others, ',')
 
-for _, name in ipairs(ARGV) do
-  if not present[name] then
-    return 0
+for _, subscribed in pairs(expected) do
+  if not subscribed then
+    return {0, others_list}
   end
 end
 if keep_from == nil then
-  return 0
+  return {0, others_list}
 end
-return redis.call('XTRIM', stream, 'MINID', keep_from)
+local keep_for = tonumber(ARGV[1])
+if keep_for > 0 then
+  local now = redis.call('TIME')
+  local kept = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - keep_for) .. '-0'
+  if before(kept, keep_from) then
+    keep_from = kept
+  end
+end
+return {redis.call('XTRIM', stream, 'MINID', keep_from), others_list}

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * scripts/trim-streams.sh against a real Redis, with consumer groups read and acknowledged by hand as daprd does: it
- * trims what every group has acknowledged, and never an entry some group has not read or not acknowledged.
+ * trims what every group has acknowledged, and never an entry some group has not read or not acknowledged; dead
+ * letters, the only copy of a dropped event, stay for a week even once acknowledged.
  */
 class StreamTrimmerTest {
 
@@ -103,16 +104,31 @@ class StreamTrimmerTest {
   }
 
   @Test
-  void trimsEachDeadLetterStreamByItsOwnSubscriberAlone() throws Exception {
+  void keepsAcknowledgedDeadLettersForReplayUntilTheyAreOldEnough() throws Exception {
     String emailDeadLetters = "followerAdded-dead-letter-email";
-    cli("XADD", emailDeadLetters, "2001-0", "event", "1");
-    cli("XADD", emailDeadLetters, "2002-0", "event", "2");
+    String dropped = cli("XADD", emailDeadLetters, "*", "event", "dropped"); // now: the only copy of its event
+    cli("XADD", emailDeadLetters, "*", "event", "still being retried");
     cli("XGROUP", "CREATE", emailDeadLetters, "email", "0");
     cli("XREADGROUP", "GROUP", "email", "email-1", "COUNT", "1", "STREAMS", emailDeadLetters, ">");
-    cli("XACK", emailDeadLetters, "email", "2001-0");
+    cli("XACK", emailDeadLetters, "email", dropped);
 
-    assertThat(trimOnce("email,push")).contains("followerAdded-dead-letter-email: 1 entries");
-    assertThat(cli("XRANGE", emailDeadLetters, "-", "+")).contains("2002-0").doesNotContain("2001-0");
+    trimOnce("email,push", Map.of()); // kept 7 days by default
+    assertThat(cli("XLEN", emailDeadLetters)).isEqualTo("2");
+
+    assertThat(trimOnce("email,push", Map.of("TRIM_DEAD_LETTER_KEEP_SECONDS", "0")))
+        .contains("followerAdded-dead-letter-email: 1 entries");
+    assertThat(cli("XRANGE", emailDeadLetters, "-", "+")).contains("still being retried").doesNotContain(dropped);
+  }
+
+  @Test
+  void keepsWhatAGroupThatIsNoSubscriberHasNotAcknowledgedAndSaysSo() throws Exception {
+    readAndAcknowledge("email", 6);
+    readAndAcknowledge("push", 6);
+    cli("XGROUP", "CREATE", STREAM, "debugging", "1003-0"); // made by hand, read by no service
+
+    assertThat(trimOnce("email,push")).contains("groups debugging are not subscribers");
+
+    assertThat(ids()).containsExactly("1004-0", "1005-0", "1006-0");
   }
 
   /** Creates the group at the stream's start, as daprd does, then reads and acknowledges the first n entries. */
@@ -125,9 +141,14 @@ class StreamTrimmerTest {
   }
 
   private static String trimOnce(String groups) throws Exception {
+    return trimOnce(groups, Map.of());
+  }
+
+  private static String trimOnce(String groups, Map<String, String> env) throws Exception {
     var trimmer = new ProcessBuilder("sh", ROOT.resolve("scripts/trim-streams.sh").toString(), "--once")
         .redirectErrorStream(true);
     trimmer.environment().putAll(Map.of("REDIS_HOST", "127.0.0.1:" + port, "TRIM_GROUPS", groups));
+    trimmer.environment().putAll(env);
     Process process = trimmer.start();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     assertThat(process.waitFor()).as("the trimmer's exit status; it printed: %s", out).isZero();

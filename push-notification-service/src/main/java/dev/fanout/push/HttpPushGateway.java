@@ -19,7 +19,8 @@ import reactor.core.publisher.Mono;
  * 2xx: delivered. 5xx, 408, 429, timeout or I/O error: transient, the event is redelivered. 3xx, 401, 403, 404,
  * 405, 407, 415: the gateway refuses us, not this notification (see {@link #retryable}), redelivered too. Any other
  * 4xx (400, 410, 422, …): the gateway will never accept this notification, so it is dropped (to the dead-letter
- * topic) with the reason.
+ * topic) with the reason. A gateway that refuses one recipient (an unknown device) must say so with one of those,
+ * not with 404 or 403 as some do: those are taken for its configuration, and retried until it is fixed.
  */
 class HttpPushGateway implements PushGateway {
 

@@ -20,7 +20,7 @@ import reactor.core.publisher.Mono;
  *
  * <ul>
  *   <li>Dropped (malformed, or the handler said it can never succeed): logged at ERROR, counted
- *       ({@code fanout.dead-letters}), acknowledged. It stays in the dead-letter stream for replay.
+ *       ({@code fanout.dead-letters}), acknowledged. It stays in the dead-letter stream for replay, for 7 days (scripts/trim-streams.sh).
  *   <li>Ran out of retries: reported the same way the first time, then tried again from here, slowly (each
  *       failure leaves it pending, redelivered after processingTimeout), until it succeeds. A transient outage
  *       longer than the retry budget (the state store's Redis restarting, the sidecar shutting down) therefore
