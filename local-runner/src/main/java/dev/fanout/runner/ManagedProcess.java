@@ -28,18 +28,9 @@ public final class ManagedProcess {
    * ended (its supervisor then closes the pipe, which the JDK does not: the watcher ends too), its pid may belong
    * to another. The process itself reads /dev/null. (The pipe goes by fd 3: bash gives a background job
    * /dev/null for its stdin.)
-   *
-   * <p>The runner's death also ends the reading of the process's output, and daprd, placement and bash die of
-   * SIGPIPE at their next line (Go's runtime does so for a write to stdout or stderr), which for daprd is the one
-   * announcing its graceful stop. So the process writes to a relay instead, {@code tee -p}, which passes its
-   * output on to the runner and, once that fails, keeps reading it into /dev/null alone: the process stops as it
-   * would on the runner's SIGTERM, its last lines unseen.
    */
   static final String GUARD = "exec 3<&0; ( cat <&3 >/dev/null; read -r _ _ _ parent _ </proc/$BASHPID/stat;"
-      + " [ \"$parent\" = $$ ] && kill -TERM $$ ) & exec \"$@\" </dev/null 3<&- > >(exec tee -p /dev/null) 2>&1";
-
-  /** The relay of {@link #GUARD}'s, a child of the process: it ends by itself, once it has passed on all output. */
-  private static final String RELAY = "tee";
+      + " [ \"$parent\" = $$ ] && kill -TERM $$ ) & exec \"$@\" </dev/null 3<&-";
 
   private final String name;
   private final List<String> command;
@@ -178,10 +169,8 @@ public final class ManagedProcess {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    // Whatever the process left behind (it should have stopped its children itself) goes too, but the relay of its
-    // output, which is still passing on its last lines and ends when every writer has gone.
-    descendants.stream().filter(ProcessHandle::isAlive).filter(handle -> !runs(handle, RELAY))
-        .forEach(ProcessHandle::destroyForcibly);
+    // Whatever the process left behind (it should have stopped its children itself) goes too.
+    descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
   }
 
   boolean isAlive() {
@@ -199,12 +188,15 @@ public final class ManagedProcess {
     if (current == null) {
       return Optional.empty();
     }
-    return current.children().filter(child -> runs(child, executable)).findFirst();
+    return current.children()
+        .filter(child -> child.info().command().map(Path::of).map(Path::getFileName).map(Path::toString)
+            .filter(executable::equals).isPresent())
+        .findFirst();
   }
 
-  private static boolean runs(ProcessHandle handle, String executable) {
-    return handle.info().command().map(Path::of).map(Path::getFileName).map(Path::toString)
-        .filter(executable::equals).isPresent();
+  /** What the runner's death does, for tests: the watcher of {@link #GUARD} sees the end of the process's input. */
+  void closeInput() {
+    closeInput(process);
   }
 
   private static void closeInput(Process process) {

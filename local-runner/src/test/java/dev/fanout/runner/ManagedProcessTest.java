@@ -3,18 +3,13 @@ package dev.fanout.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,37 +75,14 @@ class ManagedProcessTest {
   }
 
   @Test
-  void stopsTheProcessGracefullyWhenItsRunnerIsKilledOutright(@TempDir Path dir) throws Exception {
-    // A runner of its own, killed with SIGKILL: the process loses its input and the reader of its output at once,
-    // and must still stop as on SIGTERM, writing as it goes (a write to a pipe no one reads kills bash and daprd).
-    String script = "trap 'kill $!; echo stopping; echo still stopping; touch stopped; exit 0' TERM;"
-        + " echo up; sleep 60 & wait";
-    var runner = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), LoneRunner.class.getName(), script)
-        .directory(dir.toFile()).redirectErrorStream(true).start();
-    try {
-      var up = CompletableFuture.supplyAsync(() -> new BufferedReader(
-          new InputStreamReader(runner.getInputStream(), StandardCharsets.UTF_8)).lines()
-          .anyMatch("orphan | up"::equals));
-      assertThat(up.get(60, TimeUnit.SECONDS)).as("the process started").isTrue();
+  void stopsTheProcessGracefullyWhenTheRunnerIsGone() {
+    var process = startedGraceful("orphan");
 
-      runner.destroyForcibly();
+    process.closeInput(); // what the kernel does to the process's input when the runner dies
 
-      await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve("stopped")));
-    } finally {
-      runner.destroyForcibly();
-    }
-  }
-
-  /** Runs one process, as the runner does, until it is killed. */
-  static final class LoneRunner {
-
-    public static void main(String[] args) throws InterruptedException {
-      LogSink out = (source, line) -> System.out.println(source + " | " + line);
-      new ManagedProcess("orphan", List.of("bash", "-c", args[0]), Path.of("."), Map.of(), out, RestartPolicy.DEFAULT)
-          .start();
-      Thread.sleep(Long.MAX_VALUE);
-    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> !process.isAlive());
+    await().atMost(Duration.ofSeconds(5)).until(() -> lines.contains("orphan | stopping cleanly"));
+    process.stop(Duration.ofSeconds(5));
   }
 
   @Test
