@@ -30,9 +30,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The whole system on this machine, as compose runs it: Redis (append-only persistence, data under the run
- * directory), its stream trimmer (scripts/trim-streams.sh), placement, and every service as a {@link Pair} of app and real daprd, started through
- * scripts/entrypoint.sh with the app-ids and ports of dapr.yaml. Used by {@code scripts/run.sh} and, through the
- * same code, by the end-to-end tests.
+ * directory), its stream trimmer (scripts/trim-streams.sh), placement, and every service as a {@link Pair} of app
+ * and real daprd, started through scripts/entrypoint.sh with the app-ids and ports of dapr.yaml. Used by
+ * {@code scripts/run.sh} and, through the same code, by the end-to-end tests.
  */
 public final class LocalStack implements AutoCloseable {
 
