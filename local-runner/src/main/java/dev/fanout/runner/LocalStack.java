@@ -224,20 +224,32 @@ public final class LocalStack implements AutoCloseable {
     var command = new ArrayList<>(List.of("redis-cli", "-h", redisAddress().host(), "-p",
         String.valueOf(redisAddress().port())));
     command.addAll(List.of(args));
+    return run(command, Map.of()).output();
+  }
+
+  private record Ran(int status, String output) {
+  }
+
+  /** Runs a short command to its end (10 s at most): its exit status and its output, trimmed. */
+  private Ran run(List<String> command, Map<String, String> env) {
+    var builder = new ProcessBuilder(command).directory(options.root().toFile()).redirectErrorStream(true);
+    builder.environment().putAll(env);
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      Process process = builder.start();
       String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
         process.destroyForcibly();
+        return new Ran(-1, out);
       }
-      return out;
+      return new Ran(process.exitValue(), out);
     } catch (IOException e) {
-      throw new IllegalStateException("redis-cli failed: " + e.getMessage(), e);
+      throw new IllegalStateException(command.get(0) + " failed: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
   }
+
 
   /** The broker: stopped and started by the fault tests. */
   public ManagedProcess redis() {
@@ -315,22 +327,13 @@ public final class LocalStack implements AutoCloseable {
   public String trimStreamsOnce() {
     var command = new ArrayList<>(trimmerCommand());
     command.add("--once");
-    var builder = new ProcessBuilder(command).directory(options.root().toFile()).redirectErrorStream(true);
-    builder.environment().putAll(trimmerEnv());
-    try {
-      Process process = builder.start();
-      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (process.waitFor() != 0) {
-        throw new IllegalStateException("the stream trimmer failed: " + out);
-      }
-      return out;
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot run the stream trimmer: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while trimming", e);
+    Ran trim = run(command, trimmerEnv());
+    if (trim.status() != 0) {
+      throw new IllegalStateException("the stream trimmer failed: " + trim.output());
     }
+    return trim.output();
   }
+
 
   private List<String> trimmerCommand() {
     return List.of("sh", options.root().resolve("scripts/trim-streams.sh").toString());
