@@ -77,9 +77,11 @@ class Stack:
         env["TRIM_INTERVAL_SECONDS"] = "86400"
         run_dir = ROOT / "bench/results/run"
         subprocess.run(["rm", "-rf", str(run_dir)], check=True)  # a fresh broker: every run starts from the same state
+        # The runner's JVM options, as scripts/run.sh gives them, where the checkout has them (older ones do not).
+        runner_opts = root / "local-runner/java.args"
         self.process = subprocess.Popen(
-            ["java", f"-Dfanout.root={root}", "-jar", str(root / "local-runner/target/local-runner-exec.jar"),
-             "--run-dir", str(run_dir)],
+            ["java", *([f"@{runner_opts}"] if runner_opts.exists() else []), f"-Dfanout.root={root}", "-jar",
+             str(root / "local-runner/target/local-runner-exec.jar"), "--run-dir", str(run_dir)],
             cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         self.started = time.monotonic()
         threading.Thread(target=self._pump, daemon=True).start()

@@ -21,4 +21,4 @@ if [[ "$stale" == true ]]; then
   ./mvnw --batch-mode --quiet --no-transfer-progress package -DskipTests
 fi
 
-exec java -Dfanout.root="$root" -jar local-runner/target/local-runner-exec.jar "$@"
+exec java @local-runner/java.args -Dfanout.root="$root" -jar local-runner/target/local-runner-exec.jar "$@"

@@ -10,10 +10,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,8 +50,8 @@ public final class LocalStack implements AutoCloseable {
   private final List<Pair> pairs = new CopyOnWriteArrayList<>();
   private final Map<String, Pair.Tokens> tokens = new ConcurrentHashMap<>();
   private final EphemeralPorts ephemeral = EphemeralPorts.ofThisMachine();
-  private final ReplicaPorts replicaPorts =
-      new ReplicaPorts(ReplicaPorts.FROM + RANDOM.nextInt(ReplicaPorts.TO - ReplicaPorts.FROM), ephemeral);
+  private final ReplicaPorts replicaPorts;
+  private final FileChannel runDirLock;
   private ManagedProcess redis;
   private ManagedProcess trimmer;
   private ManagedProcess placement;
@@ -67,6 +70,37 @@ public final class LocalStack implements AutoCloseable {
       if (!Files.isRegularFile(app.jar())) {
         throw new IllegalStateException(app.jar() + " is missing: build the jars first (./mvnw package)");
       }
+      if (options.replicas(app.appId()) < 1) {
+        throw new IllegalStateException(app.appId() + " needs at least one replica");
+      }
+    }
+    this.replicaPorts = new ReplicaPorts(ReplicaPorts.FROM + RANDOM.nextInt(ReplicaPorts.TO - ReplicaPorts.FROM),
+        ephemeral, topology.ports().stream().map(port -> port + options.portOffset()).toList());
+    this.runDirLock = lockRunDir(options.runDir()); // last: nothing after it can fail and leave it held
+  }
+
+  /**
+   * The run directory is this stack's alone until {@link #close}: two Redis servers on one append-only file would
+   * each rewrite it under the other, and lose what the other had acknowledged.
+   */
+  private static FileChannel lockRunDir(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      var channel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      boolean locked;
+      try {
+        locked = channel.tryLock() != null;
+      } catch (OverlappingFileLockException heldInThisJvm) {
+        locked = false;
+      }
+      if (!locked) {
+        channel.close();
+        throw new IllegalStateException("the run directory " + dir + " is in use by another stack, whose Redis keeps"
+            + " its data there. Stop that stack, or give this one a directory of its own with --run-dir DIR");
+      }
+      return channel;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot lock the run directory " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -230,23 +264,39 @@ public final class LocalStack implements AutoCloseable {
   private record Ran(int status, String output) {
   }
 
-  /** Runs a short command to its end (10 s at most): its exit status and its output, trimmed. */
+  /**
+   * Runs a short command to its end, 10 s at most, then kills it: its exit status (-1 when killed) and its output,
+   * trimmed. The output goes to a file, read once the command is over: read from a pipe, it would only end when the
+   * command does, and a command that hangs (a redis-cli whose server never answers) would hang the caller with it.
+   */
   private Ran run(List<String> command, Map<String, String> env) {
-    var builder = new ProcessBuilder(command).directory(options.root().toFile()).redirectErrorStream(true);
-    builder.environment().putAll(env);
+    Path output = null;
     try {
+      output = Files.createTempFile("fanout-command", ".out");
+      var builder = new ProcessBuilder(command).directory(options.root().toFile()).redirectErrorStream(true)
+          .redirectOutput(output.toFile());
+      builder.environment().putAll(env);
       Process process = builder.start();
-      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        return new Ran(-1, out);
+      int status = -1;
+      if (process.waitFor(10, TimeUnit.SECONDS)) {
+        status = process.exitValue();
+      } else {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
       }
-      return new Ran(process.exitValue(), out);
+      return new Ran(status, Files.readString(output, StandardCharsets.UTF_8).trim());
     } catch (IOException e) {
       throw new IllegalStateException(command.get(0) + " failed: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    } finally {
+      if (output != null) {
+        try {
+          Files.deleteIfExists(output);
+        } catch (IOException leftBehind) {
+          // a file in the temporary directory
+        }
+      }
     }
   }
 
@@ -265,7 +315,10 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  /** Stops every pair (in parallel, each in its own order), then placement, then Redis. Idempotent. */
+  /**
+   * Stops every pair (in parallel, each in its own order), then placement, then Redis, then lets another stack have
+   * the run directory. Idempotent.
+   */
   @Override
   public void close() {
     synchronized (lifecycle) {
@@ -291,6 +344,11 @@ public final class LocalStack implements AutoCloseable {
     }
     if (redis != null) {
       redis.stop(Duration.ofSeconds(10));
+    }
+    try {
+      runDirLock.close();
+    } catch (IOException e) {
+      options.log().line("runner", "could not release the lock of " + options.runDir() + ": " + e.getMessage());
     }
   }
 
@@ -414,7 +472,22 @@ public final class LocalStack implements AutoCloseable {
         List.of("bash", options.root().resolve("scripts/entrypoint.sh").toString()),
         app.appDir(), env, options.log(), options.restartPolicy());
     process.start();
-    return new Pair(app, replica, ports, process, pairTokens);
+    return new Pair(app, replica, ports, process, pairTokens, stopTimeout(env));
+  }
+
+  /**
+   * How long a pair may take to stop before it is killed: the entrypoint stops its two halves one after the other,
+   * each killed after STOP_TIMEOUT_SECONDS (its default: 20), which the README has raised for slow downstreams; and
+   * a margin for the entrypoint itself. The pair sees the runner's environment, then what the stack set.
+   */
+  static Duration stopTimeout(Map<String, String> pairEnv) {
+    String perHalf = pairEnv.getOrDefault("STOP_TIMEOUT_SECONDS",
+        System.getenv().getOrDefault("STOP_TIMEOUT_SECONDS", "20"));
+    try {
+      return Duration.ofSeconds(2L * Integer.parseInt(perHalf.trim()) + 5);
+    } catch (NumberFormatException e) {
+      throw new IllegalStateException("STOP_TIMEOUT_SECONDS is not a number of seconds: " + perHalf);
+    }
   }
 
   private void awaitReady(String what, ManagedProcess process, BooleanSupplier ready) {

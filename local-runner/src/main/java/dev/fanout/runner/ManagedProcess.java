@@ -40,6 +40,7 @@ public final class ManagedProcess {
   private final RestartPolicy policy;
 
   private volatile Process process;
+  private volatile Thread pump; // the current process's output reader
   // Each start() and stop() begins a new generation; a supervisor acts only for the one it was started in. A
   // stop() followed at once by a start() (or a stop() during a restart's backoff) would otherwise let the old
   // supervisor see the new start as its own unasked exit and launch a second, untracked copy.
@@ -82,7 +83,7 @@ public final class ManagedProcess {
     }
     startedAt = System.nanoTime();
     Process current = process;
-    var pump = new Thread(() -> pump(current), "log-" + name);
+    pump = new Thread(() -> pump(current), "log-" + name);
     pump.setDaemon(true);
     pump.start();
   }
@@ -91,7 +92,13 @@ public final class ManagedProcess {
     try (var reader = new BufferedReader(new InputStreamReader(current.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = reader.readLine()) != null) {
-        log.line(name, line);
+        // More output already there (in the reader's buffer or the pipe) is, nearly always, more whole lines: the
+        // sink may write them together. Only a process that stops halfway through a line holds up the ones before.
+        if (reader.ready()) {
+          log.lineFollowedByMore(name, line);
+        } else {
+          log.line(name, line);
+        }
       }
     } catch (IOException e) {
       // The process is gone; its exit is reported by the supervisor.
@@ -141,7 +148,14 @@ public final class ManagedProcess {
         if (generation != mine) {
           return;
         }
-        launch();
+        try {
+          launch();
+        } catch (IllegalStateException cannotStart) {
+          // No new process (the fork failed, its directory is gone): the ended one is waited for again, at once, and
+          // counts as another failed restart, so that this ends in a restart that works, or in giving up.
+          log.line("runner", cannotStart.getMessage());
+          startedAt = System.nanoTime();
+        }
       }
     }
   }
@@ -171,6 +185,22 @@ public final class ManagedProcess {
     }
     // Whatever the process left behind (it should have stopped its children itself) goes too.
     descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    awaitLastLines();
+  }
+
+  /**
+   * Until its output is passed on to the end, the last lines of a stop included, or briefly: the runner exits once
+   * everything stopped, and lines still being read would be lost.
+   */
+  private void awaitLastLines() {
+    Thread reader = pump;
+    if (reader != null) {
+      try {
+        reader.join(2_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   boolean isAlive() {

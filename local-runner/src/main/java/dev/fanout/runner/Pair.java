@@ -15,6 +15,7 @@ public final class Pair {
   private final Ports ports;
   private final ManagedProcess process;
   private final Tokens tokens;
+  private final Duration stopTimeout;
 
   /**
    * Per service and per run: what the app must send to its daprd ({@code DAPR_API_TOKEN}) and what daprd sends to
@@ -27,12 +28,13 @@ public final class Pair {
   record Ports(int app, int daprHttp, int daprGrpc, int daprInternalGrpc, int metrics) {
   }
 
-  Pair(AppSpec spec, int replica, Ports ports, ManagedProcess process, Tokens tokens) {
+  Pair(AppSpec spec, int replica, Ports ports, ManagedProcess process, Tokens tokens, Duration stopTimeout) {
     this.spec = spec;
     this.replica = replica;
     this.ports = ports;
     this.process = process;
     this.tokens = tokens;
+    this.stopTimeout = stopTimeout;
   }
 
   public Tokens tokens() {
@@ -73,9 +75,12 @@ public final class Pair {
     return process.child("daprd");
   }
 
-  /** Stops the pair gracefully (SIGTERM to the entrypoint, which stops both halves in order). */
+  /**
+   * Stops the pair gracefully (SIGTERM to the entrypoint, which stops both halves in order), killing it only once
+   * the entrypoint had its own time to (see {@link LocalStack#stopTimeout}).
+   */
   public void stop() {
-    process.stop(Duration.ofSeconds(45));
+    process.stop(stopTimeout);
   }
 
   /** Starts a stopped pair again. */

@@ -16,17 +16,22 @@ public final class RunnerMain {
     Path root = Path.of(System.getProperty("fanout.root", ".")).toAbsolutePath().normalize();
     var scale = new LinkedHashMap<String, Integer>();
     int portOffset = 0;
-    Path runDir = root.resolve(".run");
+    Path runDir = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--scale" -> {
           String[] appAndCount = value(args, ++i).split("=", 2);
-          if (appAndCount.length != 2) {
-            fail("--scale takes APP_ID=N");
+          if (appAndCount.length != 2 || number(appAndCount[1]) < 1) {
+            fail("--scale takes APP_ID=N, N at least 1");
           }
-          scale.put(appAndCount[0], Integer.parseInt(appAndCount[1]));
+          scale.put(appAndCount[0], number(appAndCount[1]));
         }
-        case "--port-offset" -> portOffset = Integer.parseInt(value(args, ++i));
+        case "--port-offset" -> {
+          portOffset = number(value(args, ++i));
+          if (portOffset < 0) {
+            fail("--port-offset takes a number of ports, 0 or more");
+          }
+        }
         case "--run-dir" -> runDir = Path.of(value(args, ++i)).toAbsolutePath();
         case "-h", "--help" -> {
           System.out.println(USAGE);
@@ -35,10 +40,14 @@ public final class RunnerMain {
         default -> fail("unknown argument " + args[i]);
       }
     }
+    if (runDir == null) {
+      // Each stack its own broker data: another on other ports (--port-offset) beside this one must not share it.
+      runDir = root.resolve(portOffset == 0 ? ".run" : ".run-offset-" + portOffset);
+    }
     Topology topology = Topology.read(root);
     scale.keySet().forEach(topology::app); // an unknown app-id fails here, with the known ones listed
     int width = topology.apps().stream().mapToInt(app -> app.appId().length()).max().orElse(10) + 3;
-    var console = new ConsoleLog(System.out, System.console() != null, width);
+    var console = ConsoleLog.onStandardOutput(System.console() != null, width);
 
     var options = StackOptions.defaults(root, console).withScale(scale).withPortOffset(portOffset).withRunDir(runDir);
     LocalStack stack;
@@ -75,6 +84,15 @@ public final class RunnerMain {
     Pair facade = stack.pair("api-facade");
     console.line("runner", "READY. Try: curl -i -X POST " + facade.appUrl() + "/followers"
         + " -H 'Content-Type: application/json' -d '{\"userId\":\"alice\",\"followerId\":\"bob\"}'");
+  }
+
+  /** A whole number, or -1. */
+  private static int number(String text) {
+    try {
+      return Integer.parseInt(text);
+    } catch (NumberFormatException notANumber) {
+      return -1;
+    }
   }
 
   private static String value(String[] args, int i) {

@@ -2,13 +2,16 @@ package dev.fanout.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,17 +43,56 @@ class LocalStackTest {
   void runsTheAppsFromCopiesThatARebuildLeavesAlone(@TempDir Path runDir, @TempDir Path target) throws Exception {
     var jar = ROOT.resolve("api-facade/target/api-facade.jar");
     assumeTrue(Files.isRegularFile(jar), "needs the apps' jars (./mvnw package), missing: " + jar);
-    var stack = LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { }).withRunDir(runDir));
-    Path built = Files.writeString(target.resolve("app.jar"), "first build");
+    try (var stack = LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { }).withRunDir(runDir))) {
+      Path built = Files.writeString(target.resolve("app.jar"), "first build");
 
-    Path staged = stack.stage(built);
-    Files.writeString(built, "second build, written in place while the stack runs");
+      Path staged = stack.stage(built);
+      Files.writeString(built, "second build, written in place while the stack runs");
 
-    assertThat(staged.getParent()).isEqualTo(runDir.resolve("jars"));
-    assertThat(staged).hasContent("first build");
-    assertThat(stack.stage(built)).as("the next start's copy").isEqualTo(staged)
-        .hasContent("second build, written in place while the stack runs");
-    assertThat(runDir.resolve("jars")).isDirectoryNotContaining("glob:**.partial");
+      assertThat(staged.getParent()).isEqualTo(runDir.resolve("jars"));
+      assertThat(staged).hasContent("first build");
+      assertThat(stack.stage(built)).as("the next start's copy").isEqualTo(staged)
+          .hasContent("second build, written in place while the stack runs");
+      assertThat(runDir.resolve("jars")).isDirectoryNotContaining("glob:**.partial");
+    }
+  }
+
+  @Test
+  void refusesARunDirectoryAnotherStackHoldsAndFreesItOnClose(@TempDir Path runDir) {
+    var jar = ROOT.resolve("api-facade/target/api-facade.jar");
+    assumeTrue(Files.isRegularFile(jar), "needs the apps' jars (./mvnw package), missing: " + jar);
+    var first = LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { }).withRunDir(runDir));
+    try {
+      // On other ports, as --port-offset would put it, but on the same broker data.
+      assertThatThrownBy(() -> LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { })
+          .withRunDir(runDir).withPortOffset(7_300))).isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("the run directory " + runDir + " is in use by another stack");
+    } finally {
+      first.close();
+    }
+    LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { }).withRunDir(runDir)).close();
+  }
+
+  @Test
+  void aBrokerThatNeverAnswersCostsACallTenSecondsNotTheRunner(@TempDir Path runDir) throws Exception {
+    var jar = ROOT.resolve("api-facade/target/api-facade.jar");
+    assumeTrue(Files.isRegularFile(jar), "needs the apps' jars (./mvnw package), missing: " + jar);
+    int offset = 7_400;
+    try (var stack = LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { }).withRunDir(runDir)
+        .withPortOffset(offset));
+        // Takes connections (the kernel does, up to the backlog) and never says a word.
+        var silent = new ServerSocket(6380 + offset, 8, InetAddress.getLoopbackAddress())) {
+      String answer = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> stack.redisCli("PING"));
+
+      assertThat(answer).doesNotContain("PONG");
+    }
+  }
+
+  @Test
+  void givesAPairTheTimeItsEntrypointTakesToStopBothHalves() {
+    assertThat(LocalStack.stopTimeout(Map.of("STOP_TIMEOUT_SECONDS", "60"))).isEqualTo(Duration.ofSeconds(125));
+    assertThatThrownBy(() -> LocalStack.stopTimeout(Map.of("STOP_TIMEOUT_SECONDS", "1m")))
+        .hasMessageContaining("STOP_TIMEOUT_SECONDS");
   }
 
   @Test

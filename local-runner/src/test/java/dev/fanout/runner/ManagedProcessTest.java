@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +36,59 @@ class ManagedProcessTest {
         .extracting(line -> line.replaceAll(".*restarting in (\\d+) ms.*", "$1"))
         .containsExactly("50", "100", "200");
     assertThat(lines).anyMatch(line -> line.startsWith("runner | crasher exited with status 3; giving up after 3"));
+  }
+
+  @Test
+  void aRestartThatCannotEvenBeLaunchedIsRetriedThenGivenUpWithAReason(@TempDir Path dir) throws Exception {
+    Path gone = Files.createDirectory(dir.resolve("workdir"));
+    var policy = new RestartPolicy(Duration.ofMillis(50), Duration.ofMillis(100), 2, Duration.ofMinutes(1));
+    var process = new ManagedProcess("homeless", List.of("bash", "-c", "echo up; sleep 0.5; exit 3"), gone, Map.of(),
+        log, policy);
+    process.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> lines.contains("homeless | up"));
+
+    Files.delete(gone); // every restart now fails to launch: its working directory is no more
+
+    await().atMost(Duration.ofSeconds(20)).until(process::gaveUp);
+    assertThat(lines).filteredOn(line -> line.startsWith("runner | cannot start homeless")).hasSize(2);
+    assertThat(lines).anyMatch(line -> line.startsWith("runner | homeless exited with status 3; giving up after 2"));
+  }
+
+  @Test
+  void aBurstOfLinesIsPassedOnWholeWhileItsProcessStillRuns() throws Exception {
+    // Held back: the lines the sink was told have more behind them and that no later line of theirs released yet.
+    var released = new CopyOnWriteArrayList<String>();
+    var held = new CopyOnWriteArrayList<String>();
+    var toldMore = new AtomicInteger();
+    LogSink sink = new LogSink() {
+      @Override
+      public void line(String source, String line) {
+        released.addAll(held);
+        held.clear();
+        released.add(line);
+      }
+
+      @Override
+      public void lineFollowedByMore(String source, String line) {
+        toldMore.incrementAndGet();
+        held.add(line);
+      }
+    };
+    var process = new ManagedProcess("chatty", List.of("bash", "-c", "seq 1 20000; exec sleep 60"), Path.of("."),
+        Map.of(), sink, RestartPolicy.DEFAULT);
+    try {
+      process.start();
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> released.size() == 20000);
+      assertThat(released).first().isEqualTo("1");
+      assertThat(released).last().isEqualTo("20000");
+      assertThat(held).isEmpty();
+      assertThat(process.isAlive()).isTrue();
+      // seq writes its output in blocks of many lines: all but the last of a block have more behind them.
+      assertThat(toldMore.get()).isGreaterThan(10_000);
+    } finally {
+      process.stop(Duration.ofSeconds(5));
+    }
   }
 
   @Test

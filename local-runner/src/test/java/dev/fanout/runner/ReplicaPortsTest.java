@@ -24,7 +24,7 @@ class ReplicaPortsTest {
 
   @Test
   void neverGivesAPortTwiceAndWrapsAroundTheEndOfTheRange() {
-    var ports = new ReplicaPorts(ReplicaPorts.TO - 10, EphemeralPorts.LINUX_DEFAULT);
+    var ports = new ReplicaPorts(ReplicaPorts.TO - 10, EphemeralPorts.LINUX_DEFAULT, List.of());
     List<Integer> taken = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       taken.add(ports.take());
@@ -36,23 +36,31 @@ class ReplicaPortsTest {
 
   @Test
   void skipsAPortSomethingListensOn() throws IOException {
-    int busy = new ReplicaPorts(ReplicaPorts.FROM, EphemeralPorts.LINUX_DEFAULT).take();
+    int busy = new ReplicaPorts(ReplicaPorts.FROM, EphemeralPorts.LINUX_DEFAULT, List.of()).take();
     try (var listener = new ServerSocket()) {
       listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), busy)); // loopback only, as daprd's APIs
-      assertThat(new ReplicaPorts(busy, EphemeralPorts.LINUX_DEFAULT).take()).isNotEqualTo(busy);
+      assertThat(new ReplicaPorts(busy, EphemeralPorts.LINUX_DEFAULT, List.of()).take()).isNotEqualTo(busy);
     }
   }
 
   @Test
+  void neverGivesAPortOfTheStacksOwnFirstReplicasThoughNothingListensThereYet() {
+    // dapr.yaml's ports under --port-offset 2000: push's daprd gRPC port 20003 becomes 22003, in the range.
+    var ports = new ReplicaPorts(22_003, EphemeralPorts.LINUX_DEFAULT, List.of(22_003, 22_004));
+
+    assertThat(ports.take()).isNotIn(22_003, 22_004);
+  }
+
+  @Test
   void keepsOutOfAnEphemeralRangeSetLowerThanLinuxsDefault() {
-    var ports = new ReplicaPorts(ReplicaPorts.FROM, new EphemeralPorts(ReplicaPorts.FROM, 25_999));
+    var ports = new ReplicaPorts(ReplicaPorts.FROM, new EphemeralPorts(ReplicaPorts.FROM, 25_999), List.of());
 
     assertThat(ports.take()).isBetween(26_000, ReplicaPorts.TO - 1);
   }
 
   @Test
   void stillGivesPortsWhenTheEphemeralRangeCoversThemAll() {
-    var ports = new ReplicaPorts(ReplicaPorts.FROM, new EphemeralPorts(1024, 65_535));
+    var ports = new ReplicaPorts(ReplicaPorts.FROM, new EphemeralPorts(1024, 65_535), List.of());
 
     assertThat(ports.take()).isBetween(ReplicaPorts.FROM, ReplicaPorts.TO - 1);
   }
