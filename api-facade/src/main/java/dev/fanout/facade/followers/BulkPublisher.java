@@ -106,6 +106,11 @@ class BulkPublisher {
     });
   }
 
+  /** Events waiting for a bulk call to take them; for tests, which cannot otherwise tell a request's whereabouts. */
+  int waiting() {
+    return queued.get();
+  }
+
   /**
    * A warning for the first follow turned away, then one every {@link #REPORT_EVERY} with how many were since, until
    * a report finds none: an overload turns thousands away a second, each with its access line, and a warning each

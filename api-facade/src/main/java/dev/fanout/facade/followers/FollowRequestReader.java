@@ -98,6 +98,11 @@ class FollowRequestReader {
     MediaType contentType = contentType(request);
     if (MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
         || "json".equals(contentType.getSubtypeSuffix())) {
+      // JSON is Unicode (RFC 8259), which the parser tells apart by itself: a body declared in another charset would
+      // be read as something it is not, or refused as "not valid JSON".
+      if (contentType.getCharset() != null && !contentType.getCharset().name().startsWith("UTF-")) {
+        throw InvalidFollowRequestException.unsupportedMediaType(contentType.toString());
+      }
       return parseJson(body);
     }
     if (MediaType.APPLICATION_FORM_URLENCODED.isCompatibleWith(contentType)) {

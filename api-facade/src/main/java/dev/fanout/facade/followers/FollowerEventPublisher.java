@@ -48,6 +48,11 @@ class FollowerEventPublisher {
     this.clock = clock;
   }
 
+  /** See {@link BulkPublisher#waiting}. */
+  int waiting() {
+    return bulk.waiting();
+  }
+
   /**
    * Completes with the event id once daprd has confirmed that the broker stored the event; fails with
    * {@link PublishFailedException} when the sidecar or the broker refuses, fails or is too slow.

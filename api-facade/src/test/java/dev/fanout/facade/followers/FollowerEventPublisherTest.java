@@ -78,6 +78,9 @@ class FollowerEventPublisherTest {
   @Autowired
   ObjectMapper mapper;
 
+  @Autowired
+  FollowerEventPublisher publisher;
+
   @LocalServerPort
   int port;
 
@@ -130,25 +133,14 @@ class FollowerEventPublisherTest {
 
   @Test
   void eventsArrivingWhileTheSidecarIsBusyLeaveTogetherInOneBulkPublish() throws Exception {
-    var firstCallHeld = new CountDownLatch(1);
-    var releaseFirstCall = new CountDownLatch(1);
-    behaviour = (request, reply) -> {
-      if (received.size() == 1) {
-        firstCallHeld.countDown();
-        CompletableFuture.runAsync(() -> {
-          await(releaseFirstCall);
-          allStored(reply);
-        });
-      } else {
-        allStored(reply);
-      }
-    };
+    var releaseFirstCall = holdTheFirstCall((request, reply) -> allStored(reply));
     var first = follow("first");
-    assertThat(firstCallHeld.await(5, TimeUnit.SECONDS)).isTrue();
+    awaitTheFirstCall();
     var waiting = IntStream.range(0, 5).mapToObj(i -> follow("waiting" + i)).toList();
     // One bulk call is outstanding (max-batches-in-flight=1): the five queue behind it, unanswered.
-    Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
-        .until(() -> received.size() == 1 && waiting.stream().noneMatch(CompletableFuture::isDone));
+    awaitWaiting(5);
+    assertThat(received).hasSize(1);
+    assertThat(waiting).noneMatch(CompletableFuture::isDone);
 
     releaseFirstCall.countDown();
 
@@ -162,7 +154,7 @@ class FollowerEventPublisherTest {
 
   @Test
   void answersServiceUnavailableOnlyForTheEntriesTheSidecarCouldNotStore() throws Exception {
-    behaviour = (request, reply) -> {
+    var releaseFirstCall = holdTheFirstCall((request, reply) -> {
       var failed = request.getEntriesList().stream()
           .filter(entry -> entry.getEvent().toStringUtf8().contains("\"unlucky\""))
           .map(entry -> DaprProtos.BulkPublishResponseFailedEntry.newBuilder()
@@ -170,10 +162,49 @@ class FollowerEventPublisherTest {
           .toList();
       reply.onNext(DaprProtos.BulkPublishResponse.newBuilder().addAllFailedEntries(failed).build());
       reply.onCompleted();
-    };
+    });
+    var first = follow("first");
+    awaitTheFirstCall();
+    // Both in one bulk call, so that the call's partial failure is what tells them apart.
+    var unlucky = follow("unlucky");
+    var lucky = follow("lucky");
+    awaitWaiting(2);
+    releaseFirstCall.countDown();
 
-    assertThat(follow("unlucky").get(5, TimeUnit.SECONDS)).isEqualTo(503);
-    assertThat(follow("lucky").get(5, TimeUnit.SECONDS)).isEqualTo(202);
+    assertThat(unlucky.get(5, TimeUnit.SECONDS)).isEqualTo(503);
+    assertThat(lucky.get(5, TimeUnit.SECONDS)).isEqualTo(202);
+    assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(202);
+    assertThat(received).hasSize(2);
+    assertThat(received.get(1).getEntriesList()).hasSize(2);
+  }
+
+  /**
+   * The stub sidecar holds its first bulk call unanswered until the returned latch is counted down, then answers
+   * it, and every later call at once, as {@code then} does.
+   */
+  private CountDownLatch holdTheFirstCall(
+      BiConsumer<DaprProtos.BulkPublishRequest, StreamObserver<DaprProtos.BulkPublishResponse>> then) {
+    var release = new CountDownLatch(1);
+    behaviour = (request, reply) -> {
+      if (received.size() == 1) {
+        CompletableFuture.runAsync(() -> {
+          await(release);
+          then.accept(request, reply);
+        });
+      } else {
+        then.accept(request, reply);
+      }
+    };
+    return release;
+  }
+
+  private static void awaitTheFirstCall() {
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 1);
+  }
+
+  /** Until that many follows wait in the facade for a bulk call, behind the one held. */
+  private void awaitWaiting(int events) {
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> publisher.waiting() == events);
   }
 
   @Test
@@ -235,7 +266,7 @@ class FollowerEventPublisherTest {
       // And nothing more: the connection (one of fanout.server.max-connections) is not held for good.
       String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
 
-      assertThat(answer).startsWith("HTTP/1.1 408");
+      assertThat(answer).startsWith("HTTP/1.1 408").containsIgnoringCase("content-type: application/problem+json");
     }
     assertThat(received).isEmpty();
   }

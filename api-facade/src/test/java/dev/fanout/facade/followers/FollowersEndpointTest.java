@@ -11,6 +11,7 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 
 import dev.fanout.platform.trace.TraceContext;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
@@ -308,6 +309,28 @@ class FollowersEndpointTest {
 
     client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON).header("Content-Encoding", "identity")
         .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}")
+        .exchange()
+        .expectStatus().isAccepted();
+  }
+
+  @Test
+  void rejectsJsonDeclaredInACharsetOtherThanUnicodeRatherThanMisreadIt() {
+    byte[] latin1 = "{\"userId\": \"bj\u00f6rn\", \"followerId\": \"bob\"}".getBytes(StandardCharsets.ISO_8859_1);
+
+    client.post().uri("/followers").header("Content-Type", "application/json; charset=ISO-8859-1").bodyValue(latin1)
+        .exchange()
+        .expectStatus().isEqualTo(HttpStatus.UNSUPPORTED_MEDIA_TYPE)
+        .expectHeader().contentType(PROBLEM_JSON);
+
+    verifyNoInteractions(publisher);
+  }
+
+  @Test
+  void acceptsJsonDeclaredInUtf16() {
+    given(publisher.publish(any(), any(), any())).willReturn(Mono.just("event-16"));
+
+    client.post().uri("/followers").header("Content-Type", "application/json; charset=UTF-16")
+        .bodyValue("{\"userId\": \"alice\", \"followerId\": \"bob\"}".getBytes(StandardCharsets.UTF_16))
         .exchange()
         .expectStatus().isAccepted();
   }

@@ -1,6 +1,5 @@
 package dev.fanout.platform.web;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -14,6 +13,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import org.springframework.boot.web.embedded.netty.NettyServerCustomizer;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -25,8 +26,10 @@ import reactor.netty.http.server.HttpServer;
  * Gives the errors that Reactor Netty answers by itself, before any of the app's code runs, the same problem details
  * as the app's own errors: a request line longer than the server reads (414), headers larger than it reads (431,
  * {@code server.max-http-request-header-size}), and a request that is not valid HTTP/1.1 (400: a malformed line or
- * header, a broken chunk). Reactor Netty answers those with an empty body and closes the connection. This fills in
- * the body, and leaves the status and the close as they are.
+ * header, a broken chunk); and a request target that {@link URI} cannot parse (a query with {@code |} or {@code []}, a
+ * stray {@code %}), which Netty takes and Spring refuses with 400 as it builds the request, before any filter runs.
+ * Both answer those with an empty body. This fills in the body, and leaves the status and the connection as they
+ * are.
  *
  * <p>It sits between the HTTP codec and Reactor Netty's traffic handler. It sees what the codec read before Reactor
  * Netty does, and Reactor Netty's answer before the codec writes it. So it knows which answer is Reactor Netty's
@@ -66,18 +69,30 @@ public final class DecodingFailureProblems implements NettyServerCustomizer {
     return HttpResponseStatus.BAD_REQUEST;
   }
 
-  private byte[] problem(HttpResponseStatus status, Throwable cause) throws JsonProcessingException {
+  private static String decodingFailure(HttpResponseStatus status, Throwable cause) {
     String what = switch (status.code()) {
       case 414 -> "The request line is too long";
       case 431 -> "The request's headers are too large";
       default -> "The request is not valid HTTP/1.1";
     };
-    String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    if (why.length() > MAX_DETAIL) {
-      why = why.substring(0, MAX_DETAIL) + "…";
+    return what + ": " + shortened(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+  }
+
+  private static String shortened(String why) {
+    return why.length() > MAX_DETAIL ? why.substring(0, MAX_DETAIL) + "…" : why;
+  }
+
+  /**
+   * Why Spring refuses this target, or null if it does not: it parses the request's URI as {@code scheme://host}
+   * followed by the target's path and query (ReactorUriHelper), with {@link URI}, which is stricter than Netty.
+   */
+  static URISyntaxException invalidTarget(String target) {
+    try {
+      new URI(target.startsWith("/") ? "http://localhost" + target : target);
+      return null;
+    } catch (URISyntaxException invalid) {
+      return invalid;
     }
-    var problem = ProblemDetail.forStatusAndDetail(HttpStatus.valueOf(status.code()), what + ": " + why);
-    return mapper.writeValueAsBytes(problem);
   }
 
   /** One per connection: it remembers what was last read on it. */
@@ -100,25 +115,41 @@ public final class DecodingFailureProblems implements NettyServerCustomizer {
 
     @Override
     public void write(ChannelHandlerContext context, Object message, ChannelPromise promise) throws Exception {
-      if (message instanceof FullHttpResponse answer && isRefusalOfLastRead(answer)) {
-        Throwable cause = lastRead.decoderResult().cause();
-        byte[] body = problem(answer.status(), cause);
-        var problem = new DefaultFullHttpResponse(
-            answer.protocolVersion(), answer.status(), Unpooled.wrappedBuffer(body));
-        problem.headers().set(answer.headers())
-            .set(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE)
-            .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-        answer.release();
-        context.write(problem, promise);
+      String detail = message instanceof FullHttpResponse answer && !answer.content().isReadable()
+          && !answer.headers().contains(HttpHeaderNames.CONTENT_TYPE) ? refusalOfLastRead(answer) : null;
+      if (detail == null) {
+        context.write(message, promise);
         return;
       }
-      context.write(message, promise);
+      var answer = (FullHttpResponse) message;
+      byte[] body = mapper.writeValueAsBytes(
+          ProblemDetail.forStatusAndDetail(HttpStatus.valueOf(answer.status().code()), detail));
+      var problem = new DefaultFullHttpResponse(answer.protocolVersion(), answer.status(), Unpooled.wrappedBuffer(body));
+      problem.headers().set(answer.headers())
+          .set(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE)
+          .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+      answer.release();
+      context.write(problem, promise);
     }
 
-    private boolean isRefusalOfLastRead(FullHttpResponse answer) {
-      return lastRead != null && lastRead.decoderResult().isFailure()
-          && answer.status().equals(statusFor(lastRead.decoderResult().cause()))
-          && !answer.content().isReadable() && !answer.headers().contains(HttpHeaderNames.CONTENT_TYPE);
+    /**
+     * Why this empty answer refuses what was last read, or null if it is no such refusal (an answer of the app's).
+     * The target is only parsed here, for an empty 400: never on the way of a request that is answered.
+     */
+    private String refusalOfLastRead(FullHttpResponse answer) {
+      if (lastRead == null) {
+        return null;
+      }
+      var decoded = lastRead.decoderResult();
+      if (decoded.isFailure()) {
+        return answer.status().equals(statusFor(decoded.cause())) ? decodingFailure(answer.status(), decoded.cause())
+            : null;
+      }
+      if (lastRead instanceof HttpRequest request && answer.status().equals(HttpResponseStatus.BAD_REQUEST)) {
+        var invalid = invalidTarget(request.uri());
+        return invalid == null ? null : "The request target is not a valid URI: " + shortened(invalid.getMessage());
+      }
+      return null;
     }
   }
 }

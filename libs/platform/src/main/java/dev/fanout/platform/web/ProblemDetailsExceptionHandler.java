@@ -8,13 +8,16 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
 import org.springframework.web.util.DisconnectedClientHelper;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 
 /**
  * Renders every error of the app as RFC 9457 problem details ({@code application/problem+json}): the errors
@@ -30,6 +33,8 @@ public class ProblemDetailsExceptionHandler implements WebExceptionHandler, Orde
   /** What Reactor Netty signals when a request's body outlasts the server's request timeout (not a public class). */
   static final String REQUEST_TIMED_OUT = "reactor.netty.http.server.RequestTimeoutException";
 
+  private static final HttpStatusCode CLIENT_CLOSED_REQUEST = HttpStatusCode.valueOf(499);
+
   private final ObjectMapper mapper;
 
   public ProblemDetailsExceptionHandler(ObjectMapper mapper) {
@@ -42,12 +47,9 @@ public class ProblemDetailsExceptionHandler implements WebExceptionHandler, Orde
     if (response.isCommitted()) {
       return Mono.error(error);
     }
-    if (DisconnectedClientHelper.isClientDisconnectedException(error)) {
-      // The client closed its connection mid-request: nobody to answer, and nothing wrong with the app.
-      log.debug("Client went away during {} {}: {}", exchange.getRequest().getMethod(),
-          exchange.getRequest().getPath(), error.toString());
-      return Mono.empty();
-    }
+    // An error that carries its answer is answered, whatever its message says: Spring's test for a client gone
+    // reads "broken pipe" or "connection reset by peer" in any message, and a 503 quoting daprd's lost connection
+    // to Redis, or a 415 quoting a client's Content-Encoding, would otherwise become an empty 200.
     ProblemDetail problem;
     if (error instanceof ErrorResponse errorResponse) {
       problem = errorResponse.getBody();
@@ -56,6 +58,13 @@ public class ProblemDetailsExceptionHandler implements WebExceptionHandler, Orde
       problem = ProblemDetail.forStatusAndDetail(HttpStatus.PAYLOAD_TOO_LARGE, "The request body is too large.");
     } else if (error.getClass().getName().equals(REQUEST_TIMED_OUT)) {
       problem = ProblemDetail.forStatusAndDetail(HttpStatus.REQUEST_TIMEOUT, "The request body came too slowly.");
+    } else if (clientGone(error, nativeRequest(exchange))) {
+      // The client closed its connection mid-request: nobody to answer, and nothing wrong with the app. The status
+      // is for the access line and the metrics only (nginx's "client closed request"); nothing is sent.
+      log.debug("Client went away during {} {}: {}", exchange.getRequest().getMethod(),
+          exchange.getRequest().getPath(), error.toString());
+      response.setStatusCode(CLIENT_CLOSED_REQUEST);
+      return Mono.empty();
     } else {
       log.error("Unhandled error on {} {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), error);
       problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred.");
@@ -75,6 +84,27 @@ public class ProblemDetailsExceptionHandler implements WebExceptionHandler, Orde
     response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
     response.getHeaders().setContentLength(body.length);
     return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+  }
+
+  /**
+   * Whether the error is the client's connection closing: as Spring tells it (the error's type, or its message's
+   * wording), and, where the server can say, the connection really closed. A message alone does not make a client
+   * gone: it may quote any connection of the app's (to daprd, to a push gateway).
+   */
+  static boolean clientGone(Throwable error, Object nativeRequest) {
+    if (!DisconnectedClientHelper.isClientDisconnectedException(error)) {
+      return false;
+    }
+    return !(nativeRequest instanceof Connection connection) || connection.isDisposed();
+  }
+
+  /** Reactor Netty's request, itself the connection; whatever else the server has, or nothing. */
+  private static Object nativeRequest(ServerWebExchange exchange) {
+    try {
+      return ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
+    } catch (IllegalArgumentException | IllegalStateException none) { // an unknown decorator; a mock request
+      return null;
+    }
   }
 
   @Override

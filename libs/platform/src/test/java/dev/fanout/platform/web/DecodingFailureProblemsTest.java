@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.converter.json.Jackson2ObjectMapperBuilder;
+import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -71,6 +72,23 @@ class DecodingFailureProblemsTest {
   }
 
   @Test
+  void answersATargetThatSpringCannotParseWith400ProblemDetails() throws IOException {
+    // Spring's own adapter in front, as in the apps: it is what refuses the target.
+    var spring = new DecodingFailureProblems(mapper).apply(HttpServer.create().host("127.0.0.1").port(0))
+        .handle(new ReactorHttpHandlerAdapter((request, response) -> response.setComplete()))
+        .bindNow();
+    try {
+      var answer = exchange(spring, "GET /ok?ids[]=1&q=a|b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertProblem(answer, 400, "The request target is not a valid URI: ", false);
+
+      var fine = exchange(spring, "GET /ok?ids=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertThat(fine.status()).isEqualTo(200);
+    } finally {
+      spring.disposeNow();
+    }
+  }
+
+  @Test
   void leavesTheAppsOwnAnswersAlone() throws IOException {
     var ok = exchange("GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assertThat(ok.status()).isEqualTo(200);
@@ -83,10 +101,17 @@ class DecodingFailureProblemsTest {
   }
 
   private static void assertProblem(Answer answer, int status, String detailStart) throws IOException {
+    assertProblem(answer, status, detailStart, true);
+  }
+
+  private static void assertProblem(Answer answer, int status, String detailStart, boolean closedByServer)
+      throws IOException {
     assertThat(answer.status()).isEqualTo(status);
     assertThat(answer.headers()).containsEntry("content-type", "application/problem+json")
-        .containsEntry("connection", "close")
         .containsEntry("content-length", String.valueOf(answer.body().getBytes(StandardCharsets.UTF_8).length));
+    if (closedByServer) {
+      assertThat(answer.headers()).containsEntry("connection", "close");
+    }
     JsonNode problem = mapper.readTree(answer.body());
     assertThat(problem.path("status").asInt()).isEqualTo(status);
     assertThat(problem.path("title").asText()).isNotBlank();
@@ -95,6 +120,10 @@ class DecodingFailureProblemsTest {
 
   /** Sends the bytes and reads until the server closes the connection, as it does after each of these answers. */
   private static Answer exchange(String request) throws IOException {
+    return exchange(server, request);
+  }
+
+  private static Answer exchange(DisposableServer server, String request) throws IOException {
     try (var socket = new Socket("127.0.0.1", server.port())) {
       socket.setSoTimeout(10_000);
       socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
