@@ -10,7 +10,7 @@ ARG DAPR_VERSION
 
 FROM daprio/daprd:${DAPR_VERSION} AS daprd
 
-FROM eclipse-temurin:21.0.5_11-jre AS runtime
+FROM eclipse-temurin:21.0.8_9-jre AS runtime
 # curl: the healthcheck. Nothing else is added to the JRE image.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \
