@@ -11,7 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +51,7 @@ public final class LocalStack implements AutoCloseable {
   private final EphemeralPorts ephemeral = EphemeralPorts.ofThisMachine();
   private final ReplicaPorts replicaPorts;
   private final FileChannel runDirLock;
+  private static final Set<Path> LOCKED = ConcurrentHashMap.newKeySet(); // the lock files this JVM holds
   private ManagedProcess redis;
   private ManagedProcess trimmer;
   private ManagedProcess placement;
@@ -81,27 +81,38 @@ public final class LocalStack implements AutoCloseable {
 
   /**
    * The run directory is this stack's alone until {@link #close}: two Redis servers on one append-only file would
-   * each rewrite it under the other, and lose what the other had acknowledged.
+   * each rewrite it under the other, and lose what the other had acknowledged. A file lock keeps out other
+   * processes; within this JVM the set of held directories does, before any second channel is opened on the lock
+   * file: closing that channel would release this JVM's lock on it (POSIX locks belong to the process).
    */
   private static FileChannel lockRunDir(Path dir) {
+    Path lockFile;
     try {
       Files.createDirectories(dir);
-      var channel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      boolean locked;
-      try {
-        locked = channel.tryLock() != null;
-      } catch (OverlappingFileLockException heldInThisJvm) {
-        locked = false;
-      }
-      if (!locked) {
-        channel.close();
-        throw new IllegalStateException("the run directory " + dir + " is in use by another stack, whose Redis keeps"
-            + " its data there. Stop that stack, or give this one a directory of its own with --run-dir DIR");
+      lockFile = dir.toRealPath().resolve("lock");
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create the run directory " + dir + ": " + e.getMessage(), e);
+    }
+    if (!LOCKED.add(lockFile)) {
+      throw runDirInUse(dir);
+    }
+    try {
+      var channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      if (channel.tryLock() == null) {
+        channel.close(); // this JVM held no lock on the file, so this releases none
+        LOCKED.remove(lockFile);
+        throw runDirInUse(dir);
       }
       return channel;
     } catch (IOException e) {
+      LOCKED.remove(lockFile);
       throw new IllegalStateException("cannot lock the run directory " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  private static IllegalStateException runDirInUse(Path dir) {
+    return new IllegalStateException("the run directory " + dir + " is in use by another stack, whose Redis keeps"
+        + " its data there. Stop that stack, or give this one a directory of its own with --run-dir DIR");
   }
 
   /** Starts everything and returns once every pair is ready; on failure, stops what it had started. */
@@ -283,7 +294,8 @@ public final class LocalStack implements AutoCloseable {
       } else {
         process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
       }
-      return new Ran(status, Files.readString(output, StandardCharsets.UTF_8).trim());
+      // Whatever the bytes (a line cut by the kill): decoded with replacement, not refused.
+      return new Ran(status, new String(Files.readAllBytes(output), StandardCharsets.UTF_8).trim());
     } catch (IOException e) {
       throw new IllegalStateException(command.get(0) + " failed: " + e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -345,10 +357,24 @@ public final class LocalStack implements AutoCloseable {
     if (redis != null) {
       redis.stop(Duration.ofSeconds(10));
     }
-    try {
-      runDirLock.close();
-    } catch (IOException e) {
-      options.log().line("runner", "could not release the lock of " + options.runDir() + ": " + e.getMessage());
+    releaseRunDir();
+  }
+
+  private void releaseRunDir() {
+    synchronized (runDirLock) {
+      if (!runDirLock.isOpen()) {
+        return; // closed before
+      }
+      try {
+        runDirLock.close();
+      } catch (IOException e) {
+        options.log().line("runner", "could not release the lock of " + options.runDir() + ": " + e.getMessage());
+      }
+      try {
+        LOCKED.remove(options.runDir().toRealPath().resolve("lock"));
+      } catch (IOException gone) {
+        LOCKED.removeIf(held -> held.startsWith(options.runDir().toAbsolutePath()));
+      }
     }
   }
 
@@ -468,11 +494,12 @@ public final class LocalStack implements AutoCloseable {
     env.put("DAPR_API_TOKEN", pairTokens.daprApiToken());
     env.put("APP_API_TOKEN", pairTokens.appApiToken());
     env.putAll(options.extraEnv());
+    Duration stopTimeout = stopTimeout(env); // refused before anything of the pair starts
     var process = new ManagedProcess(app.appId() + "-" + replica,
         List.of("bash", options.root().resolve("scripts/entrypoint.sh").toString()),
         app.appDir(), env, options.log(), options.restartPolicy());
     process.start();
-    return new Pair(app, replica, ports, process, pairTokens, stopTimeout(env));
+    return new Pair(app, replica, ports, process, pairTokens, stopTimeout);
   }
 
   /**
@@ -482,9 +509,10 @@ public final class LocalStack implements AutoCloseable {
    */
   static Duration stopTimeout(Map<String, String> pairEnv) {
     String perHalf = pairEnv.getOrDefault("STOP_TIMEOUT_SECONDS",
-        System.getenv().getOrDefault("STOP_TIMEOUT_SECONDS", "20"));
+        System.getenv().getOrDefault("STOP_TIMEOUT_SECONDS", ""));
     try {
-      return Duration.ofSeconds(2L * Integer.parseInt(perHalf.trim()) + 5);
+      // Empty is the entrypoint's default too (${STOP_TIMEOUT_SECONDS:-20}).
+      return Duration.ofSeconds(2L * (perHalf.isBlank() ? 20 : Integer.parseInt(perHalf.trim())) + 5);
     } catch (NumberFormatException e) {
       throw new IllegalStateException("STOP_TIMEOUT_SECONDS is not a number of seconds: " + perHalf);
     }

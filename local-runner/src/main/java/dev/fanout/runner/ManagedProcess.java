@@ -108,11 +108,13 @@ public final class ManagedProcess {
   private void supervise(long mine) {
     while (true) {
       Process current;
+      Thread currentPump;
       synchronized (this) {
         if (generation != mine) {
           return;
         }
         current = process;
+        currentPump = pump;
       }
       int status;
       try {
@@ -121,6 +123,7 @@ public final class ManagedProcess {
         return;
       }
       closeInput(current);
+      awaitLastLines(currentPump); // a crash's last lines come before the line that says it exited
       synchronized (this) {
         if (generation != mine) {
           return; // asked to stop, or started anew
@@ -185,15 +188,14 @@ public final class ManagedProcess {
     }
     // Whatever the process left behind (it should have stopped its children itself) goes too.
     descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-    awaitLastLines();
+    awaitLastLines(pump);
   }
 
   /**
-   * Until its output is passed on to the end, the last lines of a stop included, or briefly: the runner exits once
-   * everything stopped, and lines still being read would be lost.
+   * Until the ended process's output is passed on to the end, the last lines of a stop included, or briefly: the
+   * runner exits once everything stopped, and lines still being read would be lost.
    */
-  private void awaitLastLines() {
-    Thread reader = pump;
+  private static void awaitLastLines(Thread reader) {
     if (reader != null) {
       try {
         reader.join(2_000);

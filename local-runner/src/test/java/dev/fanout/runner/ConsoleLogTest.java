@@ -1,13 +1,18 @@
 package dev.fanout.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** What reaches the terminal, and when: a line with nothing behind it at once, a run of lines together. */
 class ConsoleLogTest {
+
+  /** Longer than any test: only what the test does writes. */
+  private static final Duration LONG = Duration.ofHours(1);
 
   private final ByteArrayOutputStream terminal = new ByteArrayOutputStream();
 
@@ -17,7 +22,7 @@ class ConsoleLogTest {
 
   @Test
   void aLineWithNothingBehindItIsWrittenAtOnceAlignedUnderItsSource() {
-    var console = new ConsoleLog(terminal, false, 8);
+    var console = new ConsoleLog(terminal, false, 8, LONG);
 
     console.line("redis", "Ready to accept connections");
 
@@ -26,7 +31,7 @@ class ConsoleLogTest {
 
   @Test
   void linesWithMoreBehindThemWaitForTheLastAndThenGoOutTogetherInOrder() {
-    var console = new ConsoleLog(terminal, false, 8);
+    var console = new ConsoleLog(terminal, false, 8, LONG);
 
     console.lineFollowedByMore("email-1", "first");
     console.lineFollowedByMore("email-1", "second");
@@ -37,8 +42,18 @@ class ConsoleLogTest {
   }
 
   @Test
+  void aHeldLineGoesOutWithinItsBoundThoughNothingComesAfterIt() {
+    var console = new ConsoleLog(terminal, false, 8, Duration.ofMillis(50));
+
+    console.lineFollowedByMore("email-1", "half of the next line never came");
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> !written().isEmpty());
+    assertThat(written()).isEqualTo("email-1  | half of the next line never came\n");
+  }
+
+  @Test
   void anotherSourcesLineTakesTheHeldLinesOutWithIt() {
-    var console = new ConsoleLog(terminal, false, 8);
+    var console = new ConsoleLog(terminal, false, 8, LONG);
 
     console.lineFollowedByMore("email-1", "held");
     console.line("runner", "stopping everything");
@@ -48,7 +63,7 @@ class ConsoleLogTest {
 
   @Test
   void onATerminalEachSourceKeepsItsOwnColour() {
-    var console = new ConsoleLog(terminal, true, 6);
+    var console = new ConsoleLog(terminal, true, 6, LONG);
 
     console.line("redis", "a");
     console.line("push", "b");

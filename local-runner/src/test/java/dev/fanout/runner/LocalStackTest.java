@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +59,8 @@ class LocalStackTest {
   }
 
   @Test
-  void refusesARunDirectoryAnotherStackHoldsAndFreesItOnClose(@TempDir Path runDir) {
+  void refusesARunDirectoryAnotherStackHoldsAndFreesItOnClose(@TempDir Path runDir, @TempDir Path tools)
+      throws Exception {
     var jar = ROOT.resolve("api-facade/target/api-facade.jar");
     assumeTrue(Files.isRegularFile(jar), "needs the apps' jars (./mvnw package), missing: " + jar);
     var first = LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { }).withRunDir(runDir));
@@ -67,10 +69,34 @@ class LocalStackTest {
       assertThatThrownBy(() -> LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { })
           .withRunDir(runDir).withPortOffset(7_300))).isInstanceOf(IllegalStateException.class)
           .hasMessageStartingWith("the run directory " + runDir + " is in use by another stack");
+      assertThat(lockFromAnotherProcess(runDir, tools)).as("the refusal left the first stack's lock held")
+          .isEqualTo("busy");
     } finally {
       first.close();
     }
+    assertThat(lockFromAnotherProcess(runDir, tools)).isEqualTo("locked");
     LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { }).withRunDir(runDir)).close();
+  }
+
+  /** What another runner would find: a JVM of its own trying the run directory's lock. */
+  private static String lockFromAnotherProcess(Path runDir, Path tools) throws Exception {
+    Path source = Files.writeString(tools.resolve("TryLock.java"), """
+        import java.nio.channels.FileChannel;
+        import java.nio.file.Path;
+        import java.nio.file.StandardOpenOption;
+        class TryLock {
+          public static void main(String[] args) throws Exception {
+            try (var channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.WRITE)) {
+              System.out.print(channel.tryLock() == null ? "busy" : "locked");
+            }
+          }
+        }
+        """);
+    Process java = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        source.toString(), runDir.resolve("lock").toString()).redirectErrorStream(true).start();
+    String said = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertThat(java.waitFor()).as(said).isZero();
+    return said;
   }
 
   @Test

@@ -41,13 +41,15 @@ class ManagedProcessTest {
   @Test
   void aRestartThatCannotEvenBeLaunchedIsRetriedThenGivenUpWithAReason(@TempDir Path dir) throws Exception {
     Path gone = Files.createDirectory(dir.resolve("workdir"));
+    Path exit = dir.resolve("exit");
     var policy = new RestartPolicy(Duration.ofMillis(50), Duration.ofMillis(100), 2, Duration.ofMinutes(1));
-    var process = new ManagedProcess("homeless", List.of("bash", "-c", "echo up; sleep 0.5; exit 3"), gone, Map.of(),
-        log, policy);
+    var process = new ManagedProcess("homeless", List.of("bash", "-c",
+        "echo up; while [ ! -e \"$0\" ]; do sleep 0.05; done; exit 3", exit.toString()), gone, Map.of(), log, policy);
     process.start();
     await().atMost(Duration.ofSeconds(5)).until(() -> lines.contains("homeless | up"));
 
     Files.delete(gone); // every restart now fails to launch: its working directory is no more
+    Files.createFile(exit);
 
     await().atMost(Duration.ofSeconds(20)).until(process::gaveUp);
     assertThat(lines).filteredOn(line -> line.startsWith("runner | cannot start homeless")).hasSize(2);

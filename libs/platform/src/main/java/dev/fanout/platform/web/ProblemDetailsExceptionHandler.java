@@ -2,6 +2,7 @@ package dev.fanout.platform.web;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,12 +13,15 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
 import org.springframework.web.util.DisconnectedClientHelper;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
+import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * Renders every error of the app as RFC 9457 problem details ({@code application/problem+json}): the errors
@@ -63,7 +67,9 @@ public class ProblemDetailsExceptionHandler implements WebExceptionHandler, Orde
       // is for the access line and the metrics only (nginx's "client closed request"); nothing is sent.
       log.debug("Client went away during {} {}: {}", exchange.getRequest().getMethod(),
           exchange.getRequest().getPath(), error.toString());
-      response.setStatusCode(CLIENT_CLOSED_REQUEST);
+      if (!headersSent(response)) { // Reactor Netty answered a broken request itself: its status stands
+        response.setStatusCode(CLIENT_CLOSED_REQUEST);
+      }
       return Mono.empty();
     } else {
       log.error("Unhandled error on {} {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), error);
@@ -88,14 +94,26 @@ public class ProblemDetailsExceptionHandler implements WebExceptionHandler, Orde
 
   /**
    * Whether the error is the client's connection closing: as Spring tells it (the error's type, or its message's
-   * wording), and, where the server can say, the connection really closed. A message alone does not make a client
-   * gone: it may quote any connection of the app's (to daprd, to a push gateway).
+   * wording), and either the error is the socket's own (the client's socket failing reaches the app as the
+   * IOException itself, a reset while the body arrives before the connection is marked closed), or, where the server
+   * can say, the connection is closed. A message alone does not make a client gone: it may quote any connection of
+   * the app's (to daprd, to a push gateway), which reaches here wrapped in what it broke.
    */
   static boolean clientGone(Throwable error, Object nativeRequest) {
     if (!DisconnectedClientHelper.isClientDisconnectedException(error)) {
       return false;
     }
-    return !(nativeRequest instanceof Connection connection) || connection.isDisposed();
+    return error instanceof IOException || !(nativeRequest instanceof Connection connection)
+        || connection.isDisposed();
+  }
+
+  private static boolean headersSent(ServerHttpResponse response) {
+    try {
+      return ServerHttpResponseDecorator.getNativeResponse(response) instanceof HttpServerResponse nettyResponse
+          && nettyResponse.hasSentHeaders();
+    } catch (IllegalArgumentException | IllegalStateException none) { // an unknown decorator; a mock response
+      return false;
+    }
   }
 
   /** Reactor Netty's request, itself the connection; whatever else the server has, or nothing. */

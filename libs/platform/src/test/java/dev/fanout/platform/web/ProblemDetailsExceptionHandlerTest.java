@@ -76,6 +76,8 @@ class ProblemDetailsExceptionHandlerTest {
     var reset = new IllegalStateException("the push gateway", new IOException("Connection reset by peer"));
 
     assertThat(ProblemDetailsExceptionHandler.clientGone(reset, connection)).as("open: the app's own error").isFalse();
+    assertThat(ProblemDetailsExceptionHandler.clientGone(new IOException("recvAddress(..) failed: Connection reset by"
+        + " peer"), connection)).as("the client's socket itself, before the connection is marked closed").isTrue();
     connection.channel().close();
     assertThat(ProblemDetailsExceptionHandler.clientGone(reset, connection)).as("closed").isTrue();
     assertThat(ProblemDetailsExceptionHandler.clientGone(new IllegalStateException("a bug"), connection))
