@@ -82,6 +82,14 @@ final class Fanout {
         .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
   }
 
+  /** Every event that has had its effect in {@code appId} so far. */
+  static Set<String> effectedSoFar(String appId) {
+    if (appId.equals(E2eStack.PUSH)) {
+      return E2eStack.pushGateway().acceptedIds();
+    }
+    return Set.copyOf(E2eStack.logs().captured(appId, EMAIL_SENT));
+  }
+
   /** Waits until every subscriber has handled every one of the events at least once. */
   static void awaitHandledByAll(Collection<String> eventIds, Duration atMost) {
     for (String appId : SUBSCRIBERS) {

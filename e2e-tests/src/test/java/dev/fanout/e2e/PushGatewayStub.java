@@ -50,6 +50,11 @@ final class PushGatewayStub implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/notifications");
   }
 
+  /** Every event id the gateway has accepted so far. */
+  Set<String> acceptedIds() {
+    return Set.copyOf(accepted);
+  }
+
   /** Event ids the gateway accepted (answered 2xx): each is one notification a user got. */
   Map<String, Long> accepted(Collection<String> eventIds) {
     var wanted = Set.copyOf(eventIds);
