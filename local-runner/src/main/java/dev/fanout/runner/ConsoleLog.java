@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * until the last of them, which is written with every line held so far. Under load the stack prints thousands of
  * lines a second; one write each (the JDK's {@code System.out}) and a label formatted each time took the runner ~40 %
  * more CPU per line (BENCHMARKS.md, round 31), on the cores the stack shares. A line with nothing behind it goes out
- * at once, and one held goes out within {@link #HOLD_AT_MOST} (50 ms) whatever comes after it (a source that stops halfway
- * through its next line, the runner's exit).
+ * at once, and one held goes out within {@link #HOLD_AT_MOST} (50 ms) whatever comes after it (a source that stops
+ * halfway through its next line, the runner's exit).
  */
 final class ConsoleLog implements LogSink {
 

@@ -93,7 +93,8 @@ public final class ManagedProcess {
       String line;
       while ((line = reader.readLine()) != null) {
         // More output already there (in the reader's buffer or the pipe) is, nearly always, more whole lines: the
-        // sink may write them together. Only a process that stops halfway through a line holds up the ones before.
+        // sink may write them together. A process that stops halfway through a line holds up the ones before, for
+        // as long as the sink allows (ConsoleLog: 50 ms).
         if (reader.ready()) {
           log.lineFollowedByMore(name, line);
         } else {

@@ -124,7 +124,8 @@ public final class DecodingFailureProblems implements NettyServerCustomizer {
       var answer = (FullHttpResponse) message;
       byte[] body = mapper.writeValueAsBytes(
           ProblemDetail.forStatusAndDetail(HttpStatus.valueOf(answer.status().code()), detail));
-      var problem = new DefaultFullHttpResponse(answer.protocolVersion(), answer.status(), Unpooled.wrappedBuffer(body));
+      var problem = new DefaultFullHttpResponse(answer.protocolVersion(), answer.status(),
+          Unpooled.wrappedBuffer(body));
       problem.headers().set(answer.headers())
           .set(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE)
           .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
