@@ -26,8 +26,8 @@ import reactor.netty.http.server.HttpServer;
  * Gives the errors that Reactor Netty answers by itself, before any of the app's code runs, the same problem details
  * as the app's own errors: a request line longer than the server reads (414), headers larger than it reads (431,
  * {@code server.max-http-request-header-size}), and a request that is not valid HTTP/1.1 (400: a malformed line or
- * header, a broken chunk); and a request target that {@link URI} cannot parse (a query with {@code |} or {@code []}, a
- * stray {@code %}), which Netty takes and Spring refuses with 400 as it builds the request, before any filter runs.
+ * header, a broken chunk); and a request target that {@link URI} cannot parse (a {@code |} or a {@code "} in the
+ * query, a stray {@code %}), which Netty takes and Spring refuses with 400 as it builds the request, before any filter runs.
  * Both answer those with an empty body. This fills in the body, and leaves the status and the connection as they
  * are.
  *
@@ -148,7 +148,8 @@ public final class DecodingFailureProblems implements NettyServerCustomizer {
       }
       if (lastRead instanceof HttpRequest request && answer.status().equals(HttpResponseStatus.BAD_REQUEST)) {
         var invalid = invalidTarget(request.uri());
-        return invalid == null ? null : "The request target is not a valid URI: " + shortened(invalid.getMessage());
+        // The reason only: the message quotes the URI Spring would have built, with a host the client never sent.
+        return invalid == null ? null : "The request target is not a valid URI: " + invalid.getReason() + ".";
       }
       return null;
     }
