@@ -14,8 +14,9 @@ if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) == 0 ]] || sudo="sudo"
   echo "setup: installing ${missing[*]}" >&2
-  # A freshly booted machine may be running its unattended upgrades: wait for apt's lock rather than fail at once.
-  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+  # A freshly booted machine may be running its unattended upgrades: the install waits for dpkg's lock rather than
+  # fail at once (the update's own lock, of the package lists, apt does not wait for).
+  $sudo apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
     --no-install-recommends "${missing[@]}" >/dev/null
 fi
