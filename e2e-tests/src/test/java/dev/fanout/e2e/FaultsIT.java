@@ -265,17 +265,16 @@ class FaultsIT {
     for (String subscriber : Fanout.SUBSCRIBERS) {
       var handled = Fanout.handled(subscriber, accepted);
       assertThat(handled).as(subscriber + ": every accepted event handled").hasSize(accepted.size());
-      var repeated = handled.entrySet().stream().filter(effects -> effects.getValue() > 1).map(Map.Entry::getKey)
-          .toList();
-      assertThat(repeated).as(subscriber + ": events with a second effect, only of effects before the kill")
-          .isSubsetOf(subscriber.equals(killed) ? effectedAtKill : Set.of());
+      assertThat(secondEffects(handled)).as(subscriber + ": events with a second effect, only of effects before the"
+          + " kill").isSubsetOf(subscriber.equals(killed) ? effectedAtKill : Set.of());
     }
     report(name, accepted, "0" + (load.refused().isEmpty() ? "" : " (refused: " + load.refused() + ")"));
     return new Result(accepted, load.refused(), load.refusalsWithoutRetryAfter(), drainedAt);
   }
 
-  private static long secondEffects(Map<String, Long> handled) {
-    return handled.values().stream().filter(count -> count > 1).count();
+  /** The events that had their effect more than once. */
+  private static List<String> secondEffects(Map<String, Long> handled) {
+    return handled.entrySet().stream().filter(effects -> effects.getValue() > 1).map(Map.Entry::getKey).toList();
   }
 
   /** One line of the scenario's figures, each counted from what the services did with these events. */
@@ -287,7 +286,7 @@ class FaultsIT {
       var effects = Fanout.handled(subscriber, events);
       handled.add(String.valueOf(effects.size()));
       suppressed.add(String.valueOf(Fanout.duplicatesSuppressed(subscriber, events)));
-      repeated.add(String.valueOf(secondEffects(effects)));
+      repeated.add(String.valueOf(secondEffects(effects).size()));
     }
     String line = String.format("| %s | %d | %s | %s | %s | %s |", scenario, events.size(),
         String.join(" / ", handled), String.join(" / ", suppressed), String.join(" / ", repeated), lost);

@@ -50,8 +50,7 @@ public final class LocalStack implements AutoCloseable {
   private final Map<String, Pair.Tokens> tokens = new ConcurrentHashMap<>();
   private final EphemeralPorts ephemeral = EphemeralPorts.ofThisMachine();
   private final ReplicaPorts replicaPorts;
-  private final FileChannel runDirLock;
-  private static final Set<Path> LOCKED = ConcurrentHashMap.newKeySet(); // the lock files this JVM holds
+  private final RunDirLock runDirLock;
   private ManagedProcess redis;
   private ManagedProcess trimmer;
   private ManagedProcess placement;
@@ -76,37 +75,49 @@ public final class LocalStack implements AutoCloseable {
     }
     this.replicaPorts = new ReplicaPorts(ReplicaPorts.FROM + RANDOM.nextInt(ReplicaPorts.TO - ReplicaPorts.FROM),
         ephemeral, topology.ports().stream().map(port -> port + options.portOffset()).toList());
-    this.runDirLock = lockRunDir(options.runDir()); // last: nothing after it can fail and leave it held
+    this.runDirLock = RunDirLock.take(options.runDir()); // last: nothing after it can fail and leave it held
   }
 
   /**
    * The run directory is this stack's alone until {@link #close}: two Redis servers on one append-only file would
    * each rewrite it under the other, and lose what the other had acknowledged. A file lock keeps out other
-   * processes; within this JVM the set of held directories does, before any second channel is opened on the lock
-   * file: closing that channel would release this JVM's lock on it (POSIX locks belong to the process).
+   * processes; within this JVM the set of held lock files does, before any second channel is opened on one: closing
+   * that channel would release this JVM's lock on it (POSIX locks belong to the process).
    */
-  private static FileChannel lockRunDir(Path dir) {
-    Path lockFile;
-    try {
-      Files.createDirectories(dir);
-      lockFile = dir.toRealPath().resolve("lock");
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot create the run directory " + dir + ": " + e.getMessage(), e);
-    }
-    if (!LOCKED.add(lockFile)) {
-      throw runDirInUse(dir);
-    }
-    try {
-      var channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      if (channel.tryLock() == null) {
-        channel.close(); // this JVM held no lock on the file, so this releases none
-        LOCKED.remove(lockFile);
+  private record RunDirLock(Path file, FileChannel channel) {
+
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
+    static RunDirLock take(Path dir) {
+      Path file;
+      try {
+        Files.createDirectories(dir);
+        file = dir.toRealPath().resolve("lock");
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot create the run directory " + dir + ": " + e.getMessage(), e);
+      }
+      if (!HELD.add(file)) {
         throw runDirInUse(dir);
       }
-      return channel;
-    } catch (IOException e) {
-      LOCKED.remove(lockFile);
-      throw new IllegalStateException("cannot lock the run directory " + dir + ": " + e.getMessage(), e);
+      try {
+        var channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        if (channel.tryLock() == null) {
+          channel.close(); // this JVM held no lock on the file, so this releases none
+          HELD.remove(file);
+          throw runDirInUse(dir);
+        }
+        return new RunDirLock(file, channel);
+      } catch (IOException e) {
+        HELD.remove(file);
+        throw new IllegalStateException("cannot lock the run directory " + dir + ": " + e.getMessage(), e);
+      }
+    }
+
+    /** Idempotent: only the first call closes the channel. */
+    void release() throws IOException {
+      if (HELD.remove(file)) {
+        channel.close();
+      }
     }
   }
 
@@ -361,22 +372,13 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private void releaseRunDir() {
-    synchronized (runDirLock) {
-      if (!runDirLock.isOpen()) {
-        return; // closed before
-      }
-      try {
-        runDirLock.close();
-      } catch (IOException e) {
-        options.log().line("runner", "could not release the lock of " + options.runDir() + ": " + e.getMessage());
-      }
-      try {
-        LOCKED.remove(options.runDir().toRealPath().resolve("lock"));
-      } catch (IOException gone) {
-        LOCKED.removeIf(held -> held.startsWith(options.runDir().toAbsolutePath()));
-      }
+    try {
+      runDirLock.release();
+    } catch (IOException e) {
+      options.log().line("runner", "could not release the lock of " + options.runDir() + ": " + e.getMessage());
     }
   }
+
 
   private ManagedProcess startRedis() {
     Path dir = options.runDir().resolve("redis");
