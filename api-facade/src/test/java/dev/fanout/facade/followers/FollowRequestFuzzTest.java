@@ -20,6 +20,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -83,7 +84,8 @@ class FollowRequestFuzzTest {
   private static final String EVENT_ID = "event-1";
   private static final Pattern VALID_ID = Pattern.compile(FollowRequest.ID_PATTERN);
   private static final Pattern ID_START = Pattern.compile("[\\p{L}\\p{N}]");
-  private static final Pattern ID_PART = Pattern.compile("[\\p{L}\\p{N}._-]");
+  private static final Pattern ID_PART = Pattern.compile("[\\p{L}\\p{M}\\p{N}._-]");
+  private static final Pattern MARK = Pattern.compile("\\p{M}");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final DefaultDataBufferFactory BUFFERS = DefaultDataBufferFactory.sharedInstance;
 
@@ -196,8 +198,12 @@ class FollowRequestFuzzTest {
     assertThat(result.getStatus().value()).as("status").isEqualTo(202);
     assertThat(result.getResponseHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_JSON);
     assertThat(json(result.getResponseBody()).path("eventId").asText()).isEqualTo(EVENT_ID);
-    verify(publisher).publish(eq(new FollowRequest(ids.get1(), ids.get2())), any(), any());
+    var published = ArgumentCaptor.forClass(FollowRequest.class);
+    verify(publisher).publish(published.capture(), any(), any());
     verifyNoMoreInteractions(publisher);
+    // As the client sent them, in Unicode's composed form (NFC).
+    assertThat(published.getValue().userId()).isEqualTo(nfc(ids.get1()));
+    assertThat(published.getValue().followerId()).isEqualTo(nfc(ids.get2()));
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -346,6 +352,7 @@ class FollowRequestFuzzTest {
     for (String id : List.of(published.userId(), published.followerId())) {
       assertThat(id).isNotBlank().hasSizeLessThanOrEqualTo(FollowRequest.MAX_ID_LENGTH);
       assertThat(VALID_ID.matcher(id).matches()).as("%s matches %s", id, VALID_ID).isTrue();
+      assertThat(Normalizer.isNormalized(id, Normalizer.Form.NFC)).as("%s in NFC", id).isTrue();
     }
     assertThat(published.userId()).isNotEqualTo(published.followerId());
   }
@@ -401,13 +408,34 @@ class FollowRequestFuzzTest {
         Tuple.of(3, Arbitraries.chars().all().filter(c -> ID_START.matcher(String.valueOf(c)).matches())));
   }
 
-  private static Arbitrary<Character> idPartChars() {
-    return Arbitraries.frequencyOf(Tuple.of(8, idStartChars()), Tuple.of(2, Arbitraries.of('.', '_', '-')));
+  /** Combining marks of the BMP: accents sent apart from their letter (NFD), Devanagari's vowel signs... */
+  private static Arbitrary<Character> marks() {
+    return Arbitraries.frequencyOf(
+        Tuple.of(2, Arbitraries.of('\u0301', '\u0308', '\u0327', '\u093F', '\u094D')),
+        Tuple.of(1, Arbitraries.chars().all().filter(c -> MARK.matcher(String.valueOf(c)).matches())));
   }
 
+  private static Arbitrary<Character> idPartChars() {
+    return Arbitraries.frequencyOf(Tuple.of(8, idStartChars()), Tuple.of(2, Arbitraries.of('.', '_', '-')),
+        Tuple.of(1, marks()));
+  }
+
+  private static String nfc(String id) {
+    return Normalizer.normalize(id, Normalizer.Form.NFC);
+  }
+
+  /** Within the limit but not an id, once composed as the facade composes it. */
+  private static boolean breaksOnlyThePattern(String id) {
+    String composed = nfc(id);
+    return composed.length() <= FollowRequest.MAX_ID_LENGTH && !VALID_ID.matcher(composed).matches();
+  }
+
+  /** Valid ids as a client may send them: in any normal form, no longer than the limit once composed. */
   private static Arbitrary<String> validIds() {
     return Combinators.combine(idStartChars(), idPartChars().list().ofMaxSize(FollowRequest.MAX_ID_LENGTH - 1))
-        .as((first, rest) -> first + rest.stream().map(String::valueOf).collect(Collectors.joining()));
+        .as((first, rest) -> first + rest.stream().map(String::valueOf).collect(Collectors.joining()))
+        // NFC lengthens a few characters (U+0958 is U+0915 U+093C in it)
+        .filter(id -> nfc(id).length() <= FollowRequest.MAX_ID_LENGTH);
   }
 
   /** Characters an id may not contain anywhere; no lone surrogates, which no client could encode. */
@@ -422,7 +450,7 @@ class FollowRequestFuzzTest {
   @Provide
   Arbitrary<Tuple2<String, String>> validIdPairs() {
     return Combinators.combine(validIds(), validIds()).as(Tuple::of)
-        .filter(pair -> !pair.get1().equals(pair.get2()));
+        .filter(pair -> !nfc(pair.get1()).equals(nfc(pair.get2())));
   }
 
   enum Rule {
@@ -449,18 +477,21 @@ class FollowRequestFuzzTest {
         Arbitraries.strings().withChars(" \t\r\n").ofMaxLength(5));
     Arbitrary<String> tooLong = Combinators.combine(idStartChars(),
             idPartChars().list().ofMinSize(FollowRequest.MAX_ID_LENGTH).ofMaxSize(400))
-        .as((first, rest) -> first + rest.stream().map(String::valueOf).collect(Collectors.joining()));
+        .as((first, rest) -> first + rest.stream().map(String::valueOf).collect(Collectors.joining()))
+        .filter(id -> nfc(id).length() > FollowRequest.MAX_ID_LENGTH); // composed, some come under the limit
     Arbitrary<String> badFirst = Combinators.combine(
-            Arbitraries.oneOf(forbiddenChars(), Arbitraries.of('.', '_', '-')),
-            validIds().filter(id -> id.length() < FollowRequest.MAX_ID_LENGTH))
-        .as((first, rest) -> first + rest);
+            Arbitraries.oneOf(forbiddenChars(), Arbitraries.of('.', '_', '-'), marks()),
+            validIds().filter(id -> nfc(id).length() < FollowRequest.MAX_ID_LENGTH))
+        .as((first, rest) -> first + rest)
+        .filter(FollowRequestFuzzTest::breaksOnlyThePattern);
     Arbitrary<String> badInside = Combinators.combine(
-            validIds().filter(id -> id.length() < FollowRequest.MAX_ID_LENGTH), forbiddenChars(),
+            validIds().filter(id -> nfc(id).length() < FollowRequest.MAX_ID_LENGTH), forbiddenChars(),
             Arbitraries.integers().between(1, FollowRequest.MAX_ID_LENGTH - 1))
         .as((id, bad, at) -> {
           int i = Math.min(at, id.length());
           return id.substring(0, i) + bad + id.substring(i);
-        });
+        })
+        .filter(FollowRequestFuzzTest::breaksOnlyThePattern);
 
     Arbitrary<Broken> oneFieldBroken = Combinators.combine(
             Arbitraries.of("userId", "followerId"), validIds(),
@@ -473,7 +504,9 @@ class FollowRequestFuzzTest {
         }).map(bad -> field.equals("userId")
             ? new Broken(bad, good, field, rule)
             : new Broken(good, bad, field, rule)));
-    Arbitrary<Broken> sameIds = validIds().map(id -> new Broken(id, id, "followerId", Rule.SAME_AS_USER));
+    // The same id twice, or once composed and once not: one user to the self-follow rule either way.
+    Arbitrary<Broken> sameIds = Combinators.combine(validIds(), Arbitraries.of(Normalizer.Form.NFC, Normalizer.Form.NFD))
+        .as((id, form) -> new Broken(id, Normalizer.normalize(id, form), "followerId", Rule.SAME_AS_USER));
     return Arbitraries.frequencyOf(Tuple.of(4, oneFieldBroken), Tuple.of(1, sameIds));
   }
 

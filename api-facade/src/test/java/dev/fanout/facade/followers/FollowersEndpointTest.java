@@ -69,6 +69,23 @@ class FollowersEndpointTest {
   }
 
   @Test
+  void takesIdsInAnyNormalFormAndPublishesThemComposed() {
+    given(publisher.publish(any(), any(), any())).willReturn(Mono.just("event-1"));
+
+    // "José" typed as an "e" and a combining acute accent (NFD, as macOS sends it), and "हिन्दी", whose vowel
+    // signs and virama are combining marks in any form.
+    client.post().uri("/followers").contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"userId\": \"Jose\u0301\", \"followerId\": \"\u0939\u093F\u0928\u094D\u0926\u0940\"}")
+        .exchange()
+        .expectStatus().isAccepted();
+
+    var published = ArgumentCaptor.forClass(FollowRequest.class);
+    verify(publisher).publish(published.capture(), any(), any());
+    assertThat(published.getValue().userId()).isEqualTo("Jos\u00E9");
+    assertThat(published.getValue().followerId()).isEqualTo("\u0939\u093F\u0928\u094D\u0926\u0940");
+  }
+
+  @Test
   @ExtendWith(OutputCaptureExtension.class)
   void namesTheEventInTheRequestsOneAccessLogLine(CapturedOutput output) {
     given(publisher.publish(any(), any(), any())).willReturn(Mono.just("event-7"));
@@ -220,10 +237,14 @@ class FollowersEndpointTest {
         Arguments.of("{\"userId\": \"" + tooLong + "\", \"followerId\": \"bob\"}", "userId", "size must be"),
         Arguments.of("{\"userId\": \"alice\", \"followerId\": \"bob<script>\"}", "followerId", "must start with"),
         Arguments.of("{\"userId\": \"-alice\", \"followerId\": \"bob\"}", "userId", "must start with"),
+        Arguments.of("{\"userId\": \"\u0301alice\", \"followerId\": \"bob\"}", "userId", "must start with"),
         Arguments.of("{\"userId\": \"alice\", \"followerId\": \"bob\\u0000\"}", "followerId", "must start with"),
         Arguments.of("{\"userId\": 42, \"followerId\": \"bob\"}", "userId", "must be a string"),
         Arguments.of("{\"userId\": \"alice\", \"followerId\": {\"id\": \"bob\"}}", "followerId", "must be a string"),
-        Arguments.of("{\"userId\": \"alice\", \"followerId\": \"alice\"}", "followerId", "cannot follow themselves"));
+        Arguments.of("{\"userId\": \"alice\", \"followerId\": \"alice\"}", "followerId", "cannot follow themselves"),
+        // The same name, composed and not: one user.
+        Arguments.of("{\"userId\": \"Jos\u00E9\", \"followerId\": \"Jose\u0301\"}", "followerId",
+            "cannot follow themselves"));
   }
 
   @ParameterizedTest(name = "{0}")
