@@ -75,13 +75,21 @@ class Stack:
         # trims between phases instead (start_drained), so its pass every 10 s (one XTRIM in Redis) is not inside
         # the measured phases.
         env["TRIM_INTERVAL_SECONDS"] = "86400"
+        # The default broker, without a password, whatever the caller's shell holds for compose: the bench asks
+        # Redis itself (redis-cli, a socket) without one.
+        env.pop("REDIS_PASSWORD", None)
         run_dir = ROOT / "bench/results/run"
-        subprocess.run(["rm", "-rf", str(run_dir)], check=True)  # a fresh broker: every run starts from the same state
+        # A fresh broker: every run starts from the same state. The runner empties it once it holds the run
+        # directory, never under another stack (--fresh); older checkouts' runners lack the option.
+        runner_main = root / "local-runner/src/main/java/dev/fanout/runner/RunnerMain.java"
+        fresh = ["--fresh"] if runner_main.exists() and '"--fresh"' in runner_main.read_text() else []
+        if not fresh:
+            subprocess.run(["rm", "-rf", str(run_dir / "redis")], check=True)
         # The runner's JVM options, as scripts/run.sh gives them, where the checkout has them (older ones do not).
         runner_opts = root / "local-runner/java.args"
         self.process = subprocess.Popen(
             ["java", *([f"@{runner_opts}"] if runner_opts.exists() else []), f"-Dfanout.root={root}", "-jar",
-             str(root / "local-runner/target/local-runner-exec.jar"), "--run-dir", str(run_dir)],
+             str(root / "local-runner/target/local-runner-exec.jar"), "--run-dir", str(run_dir), *fresh],
             cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         self.started = time.monotonic()
         threading.Thread(target=self._pump, daemon=True).start()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main command: the whole system on this machine, as docker compose would run it, with real daprd sidecars
 # and a real Redis. Installs what is missing, builds what is out of date, then runs in the foreground until
-# Ctrl-C. Arguments go to the runner: --scale email-notification-service=3, --port-offset N.
+# Ctrl-C. Arguments go to the runner: --scale email-notification-service=3, --port-offset N, --fresh (empty broker).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Nobody but a service's own sidecar can feed it events, and nobody but the facade can publish them. */
+/**
+ * Nobody but a service's own sidecar can feed it events, nobody but the facade can publish them, and nobody without
+ * its password reaches the broker.
+ */
 @ExtendWith(E2eStack.class)
 class SecurityIT {
 
@@ -66,6 +70,20 @@ class SecurityIT {
       assertThat(status).as("publish through " + subscriber + "'s own sidecar, with its token").isEqualTo(403);
     }
     assertThat(Fanout.streamLength()).as("nothing reached the broker").isEqualTo(before);
+  }
+
+  @Test
+  void theBrokerTurnsAwayAClientWithoutItsPassword() throws Exception {
+    var builder = new ProcessBuilder("redis-cli", "-u", "redis://" + E2eStack.stack().redisAddress(),
+        "XLEN", "followerAdded").redirectErrorStream(true);
+    builder.environment().remove("REDISCLI_AUTH"); // whatever the caller's shell holds
+    Process cli = builder.start();
+    String answer = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    cli.waitFor();
+
+    assertThat(answer).contains("NOAUTH");
+    // While every sidecar of the stack, which sends it (components/*.yaml), goes on: this very test's stack.
+    assertThat(E2eStack.stack().redisCli("PING")).isEqualTo("PONG");
   }
 
   @Test

@@ -16,9 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
  * The whole system on this machine, as compose runs it: Redis (append-only persistence, data under the run
@@ -51,6 +54,7 @@ public final class LocalStack implements AutoCloseable {
   private final EphemeralPorts ephemeral = EphemeralPorts.ofThisMachine();
   private final ReplicaPorts replicaPorts;
   private final RunDirLock runDirLock;
+  private final String redisPassword;
   private ManagedProcess redis;
   private ManagedProcess trimmer;
   private ManagedProcess placement;
@@ -73,6 +77,9 @@ public final class LocalStack implements AutoCloseable {
         throw new IllegalStateException(app.appId() + " needs at least one replica");
       }
     }
+    // As compose has it: set, Redis requires it, and daprd's components (envRef), the trimmer and redis-cli send it.
+    this.redisPassword = options.extraEnv().getOrDefault("REDIS_PASSWORD",
+        System.getenv().getOrDefault("REDIS_PASSWORD", ""));
     this.replicaPorts = new ReplicaPorts(ReplicaPorts.FROM + RANDOM.nextInt(ReplicaPorts.TO - ReplicaPorts.FROM),
         ephemeral, topology.ports().stream().map(port -> port + options.portOffset()).toList());
     this.runDirLock = RunDirLock.take(options.runDir()); // last: nothing after it can fail and leave it held
@@ -280,7 +287,7 @@ public final class LocalStack implements AutoCloseable {
     var command = new ArrayList<>(List.of("redis-cli", "-h", redisAddress().host(), "-p",
         String.valueOf(redisAddress().port())));
     command.addAll(List.of(args));
-    return run(command, Map.of()).output();
+    return run(command, redisPassword.isEmpty() ? Map.of() : Map.of("REDISCLI_AUTH", redisPassword)).output();
   }
 
   private record Ran(int status, String output) {
@@ -368,6 +375,11 @@ public final class LocalStack implements AutoCloseable {
     if (redis != null) {
       redis.stop(Duration.ofSeconds(10));
     }
+    try {
+      Files.deleteIfExists(options.runDir().resolve("redis-auth.conf"));
+    } catch (IOException e) {
+      options.log().line("runner", "could not delete Redis's password file: " + e.getMessage());
+    }
     releaseRunDir();
   }
 
@@ -381,21 +393,75 @@ public final class LocalStack implements AutoCloseable {
 
 
   private ManagedProcess startRedis() {
-    Path dir = options.runDir().resolve("redis");
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot create " + dir, e);
+    var command = new ArrayList<>(List.of("redis-server"));
+    Path dir = brokerDir();
+    if (!redisPassword.isEmpty()) {
+      command.add(writeRedisAuth().toString()); // a config file comes first, before the options
     }
     var address = redisAddress();
-    var process = new ManagedProcess("redis", List.of("redis-server",
+    command.addAll(List.of(
         "--port", String.valueOf(address.port()), "--bind", address.host(),
         "--dir", dir.toString(),
         // Append-only file, fsync'd every second: an event the facade acknowledged survives a broker restart.
-        "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""),
-        options.root(), Map.of(), options.log(), options.restartPolicy());
+        "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""));
+    var process = new ManagedProcess("redis", command, options.root(), Map.of(), options.log(),
+        options.restartPolicy());
     process.start();
     return process;
+  }
+
+  /**
+   * The password in a file only its owner reads, not on Redis's command line, where any user's ps would show it.
+   * Redis reads the file again on each restart, so it stays until the stack closes.
+   */
+  private Path writeRedisAuth() {
+    Path file = options.runDir().resolve("redis-auth.conf");
+    try {
+      Files.deleteIfExists(file);
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      return Files.writeString(file, redisAuthConfig(redisPassword));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Where Redis keeps its data, emptied first for a fresh broker: only here, by a stack that holds the run directory
+   * (RunDirLock), never under another stack's Redis.
+   */
+  Path brokerDir() {
+    Path dir = options.runDir().resolve("redis");
+    try {
+      if (options.freshBroker()) {
+        deleteRecursively(dir);
+      }
+      return Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot prepare " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Redis's config line requiring {@code password}: every byte escaped as {@code \xHH} in a quoted argument, so that
+   * no quote, backslash, space or '#' in it is read as the config's own syntax.
+   */
+  static String redisAuthConfig(String password) {
+    var escaped = new StringBuilder();
+    for (byte b : password.getBytes(StandardCharsets.UTF_8)) {
+      escaped.append("\\x").append(HexFormat.of().toHexDigits(b));
+    }
+    return "requirepass \"" + escaped + "\"\n";
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
   }
 
   /**

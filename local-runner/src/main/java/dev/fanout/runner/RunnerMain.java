@@ -5,18 +5,21 @@ import java.util.LinkedHashMap;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code scripts/run.sh [--scale APP=N]... [--port-offset N]}: runs the whole system in the foreground, logs of
+ * {@code scripts/run.sh [--scale APP=N]... [--port-offset N] [--run-dir DIR] [--fresh]}: runs the whole system in the foreground, logs of
  * every process prefixed by its name, until Ctrl-C or SIGTERM stops everything.
  */
 public final class RunnerMain {
 
-  private static final String USAGE = "usage: scripts/run.sh [--scale APP_ID=N]... [--port-offset N] [--run-dir DIR]";
+  private static final String USAGE = "usage: scripts/run.sh [--scale APP_ID=N]... [--port-offset N] [--run-dir DIR] [--fresh]\n"
+      + "  --fresh  start on an empty broker: the run directory's Redis data (every stream, every subscriber's\n"
+      + "           record of what it handled) is deleted once no other stack holds the directory";
 
   public static void main(String[] args) throws InterruptedException {
     Path root = Path.of(System.getProperty("fanout.root", ".")).toAbsolutePath().normalize();
     var scale = new LinkedHashMap<String, Integer>();
     int portOffset = 0;
     Path runDir = null;
+    boolean fresh = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--scale" -> {
@@ -33,6 +36,7 @@ public final class RunnerMain {
           }
         }
         case "--run-dir" -> runDir = Path.of(value(args, ++i)).toAbsolutePath();
+        case "--fresh" -> fresh = true;
         case "-h", "--help" -> {
           System.out.println(USAGE);
           return;
@@ -50,6 +54,9 @@ public final class RunnerMain {
     var console = ConsoleLog.onStandardOutput(System.console() != null, width);
 
     var options = StackOptions.defaults(root, console).withScale(scale).withPortOffset(portOffset).withRunDir(runDir);
+    if (fresh) {
+      options = options.withFreshBroker();
+    }
     LocalStack stack;
     try {
       stack = LocalStack.prepare(options);

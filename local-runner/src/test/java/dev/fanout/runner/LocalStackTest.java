@@ -2,6 +2,7 @@ package dev.fanout.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -78,6 +80,29 @@ class LocalStackTest {
     LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { }).withRunDir(runDir)).close();
   }
 
+  @Test
+  void aFreshBrokerEmptiesOnlyTheDataOfARunDirectoryItHolds(@TempDir Path runDir) throws Exception {
+    var jar = ROOT.resolve("api-facade/target/api-facade.jar");
+    assumeTrue(Files.isRegularFile(jar), "needs the apps' jars (./mvnw package), missing: " + jar);
+    Path data = Files.createDirectories(runDir.resolve("redis")).resolve("appendonly.aof");
+    Files.writeString(data, "the last run's streams");
+    Path log = Files.writeString(runDir.resolve("stack.log"), "a log beside them");
+
+    try (var holder = LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { }).withRunDir(runDir))) {
+      assertThatThrownBy(() -> LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { })
+          .withRunDir(runDir).withPortOffset(7_300).withFreshBroker()))
+          .hasMessageStartingWith("the run directory " + runDir + " is in use by another stack");
+      assertThat(data).as("under the stack that holds it").hasContent("the last run's streams");
+      assertThat(holder.brokerDir()).as("a stack that was not asked for a fresh broker").isDirectoryContaining(
+          path -> path.equals(data));
+    }
+    try (var fresh = LocalStack.prepare(StackOptions.defaults(ROOT, (source, line) -> { }).withRunDir(runDir)
+        .withFreshBroker())) {
+      assertThat(fresh.brokerDir()).isEqualTo(runDir.resolve("redis")).isEmptyDirectory();
+      assertThat(log).hasContent("a log beside them");
+    }
+  }
+
   /** What another runner would find: a JVM of its own trying the run directory's lock. */
   private static String lockFromAnotherProcess(Path runDir, Path tools) throws Exception {
     Path source = Files.writeString(tools.resolve("TryLock.java"), """
@@ -112,6 +137,43 @@ class LocalStackTest {
 
       assertThat(answer).doesNotContain("PONG");
     }
+  }
+
+  @Test
+  void requiresTheRedisPasswordAsSpelledWhateverItsCharacters(@TempDir Path dir) throws Exception {
+    assumeTrue(Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+            .anyMatch(bin -> Files.isExecutable(Path.of(bin, "redis-server"))),
+        "needs redis-server on PATH, as the runner does (scripts/setup.sh installs it)");
+    String password = "p \"q\" \\x41 # \u00E9\tend";
+    Path config = Files.writeString(dir.resolve("auth.conf"), LocalStack.redisAuthConfig(password));
+    int port;
+    try (var free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    Process redis = new ProcessBuilder("redis-server", config.toString(), "--port", String.valueOf(port),
+        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> cli(port, password).equals("PONG"));
+
+      assertThat(cli(port, null)).contains("NOAUTH");
+      assertThat(cli(port, "p \"q\" \\x41 # \u00E9")).as("a prefix").contains("WRONGPASS");
+    } finally {
+      redis.destroy();
+      redis.waitFor();
+    }
+  }
+
+  private static String cli(int port, String password) throws Exception {
+    var builder = new ProcessBuilder("redis-cli", "-p", String.valueOf(port), "PING").redirectErrorStream(true);
+    builder.environment().remove("REDISCLI_AUTH");
+    if (password != null) {
+      builder.environment().put("REDISCLI_AUTH", password);
+    }
+    Process cli = builder.start();
+    String said = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    cli.waitFor();
+    return said;
   }
 
   @Test
