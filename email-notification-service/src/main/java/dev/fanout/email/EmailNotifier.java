@@ -24,8 +24,13 @@ import reactor.core.scheduler.Schedulers;
 @Component
 class EmailNotifier implements FollowerAddedHandler {
 
-  /** An SMTP reply whose enhanced status is 5.1.x, addressing (RFC 3463): "550 5.1.1 <…>: User unknown". */
-  private static final Pattern ADDRESS_STATUS = Pattern.compile("^\\d{3}[ -]5\\.1\\.\\d{1,3}\\b");
+  /**
+   * An SMTP reply whose enhanced status says the recipient's address is wrong (RFC 3463, RFC 7505): no such mailbox
+   * (5.1.1), no such system (5.1.2), bad syntax (5.1.3), ambiguous (5.1.4), moved (5.1.6), a domain that takes no
+   * mail (5.1.10). Not the other 5.1.x: 5.1.7 and 5.1.8 are the sender's address, this service's own setting, and
+   * 5.1.0 does not say whose.
+   */
+  private static final Pattern RECIPIENT_STATUS = Pattern.compile("^\\d{3}[ -]5\\.1\\.(1|2|3|4|6|10)\\b");
 
   private final MailSender mailSender;
   private final EmailProperties properties;
@@ -48,6 +53,7 @@ class EmailNotifier implements FollowerAddedHandler {
     SimpleMailMessage message = render(event);
     return Mono.fromRunnable(() -> mailSender.send(message))
         .subscribeOn(sendOn)
+        // The sender and the domain are checked at start-up (EmailProperties): what fails to parse is the user's id.
         .onErrorMap(error -> error instanceof MailParseException || error instanceof MailPreparationException,
             error -> new PermanentDeliveryFailure("the message cannot be built: " + error.getMessage(), error))
         .onErrorMap(MailSendException.class, failure -> recipientRefusedForGood(failure)
@@ -58,9 +64,10 @@ class EmailNotifier implements FollowerAddedHandler {
   }
 
   /**
-   * The server's refusal of the recipient, when it says the address itself is wrong: a 5xx reply to RCPT with an
-   * addressing status, 5.1.x (no such user, bad syntax; RFC 3463), which no retry can change. Any other refusal is
-   * retried: a policy's (5.7.x, relaying denied) is the server's configuration or ours, and a bare 5xx does not say.
+   * The server's refusal of the recipient, when it says the address itself is wrong: a 5xx reply to RCPT with a
+   * recipient's addressing status (no such user, bad syntax), which no retry can change. Any other refusal is
+   * retried: a policy's (5.7.x, relaying denied) or the sender's (5.1.8, which Postfix answers at RCPT) is the
+   * server's configuration or ours, and a bare 5xx does not say.
    * Retrying a recipient that does not exist would hold a delivery slot and knock on the server until the dead-letter
    * route's retries end, which they do only on success.
    */
@@ -69,7 +76,7 @@ class EmailNotifier implements FollowerAddedHandler {
         .flatMap(EmailNotifier::chain)
         .filter(SMTPAddressFailedException.class::isInstance).map(SMTPAddressFailedException.class::cast)
         .filter(refusal -> refusal.getReturnCode() / 100 == 5 && refusal.getMessage() != null
-            && ADDRESS_STATUS.matcher(refusal.getMessage()).find())
+            && RECIPIENT_STATUS.matcher(refusal.getMessage()).find())
         .findFirst();
   }
 
