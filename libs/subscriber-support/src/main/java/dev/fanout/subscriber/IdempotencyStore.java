@@ -151,7 +151,7 @@ class IdempotencyStore {
         .map(id -> new Write(claimKey(id), lease, NO_RECORD, claimTtl, true)).toList();
     return state.upsertAll(claims)
         .then(Mono.fromSupplier(() -> new Claims(Set.copyOf(eventIds), Set.of(), Set.of())))
-        .onErrorResume(failed -> claims(eventIds).flatMap(records -> sortOut(records, lease, token, failed)));
+        .onErrorResume(failed -> claims(eventIds).flatMap(records -> sortOut(records, token, failed)));
   }
 
   /**
@@ -164,7 +164,7 @@ class IdempotencyStore {
    * every later delivery out for a lease with nobody working on the event. (Unless this write fails the same way:
    * then the lease runs out.)
    */
-  private Mono<Claims> sortOut(List<Record> claims, String lease, String token, Throwable failure) {
+  private Mono<Claims> sortOut(List<Record> claims, String token, Throwable failure) {
     Set<String> ours = heldBy(token, claims);
     List<Record> missing = claims.stream().filter(claim -> claim.value() == null).toList();
     if (!missing.isEmpty()) {
@@ -185,16 +185,19 @@ class IdempotencyStore {
           .filter(claim -> !found.done().contains(eventId(claim)) && !found.dropped().contains(eventId(claim)))
           .filter(claim -> abandoned(Lease.decode(claim.value())))).toList();
       return free.isEmpty() ? Mono.just(new Claims(ours, found.done(), found.dropped()))
-          : takeOver(free, lease, token)
+          : takeOver(free, token)
               .map(taken -> new Claims(union(ours, taken), found.done(), found.dropped()));
     });
   }
 
   /**
    * Takes these claims, each by the ETag read (a missing one where there is still none), and reads who holds them.
-   * One transaction, as the first claim: one round trip, and each claim written with its TTL.
+   * One transaction, as the first claim: one round trip, and each claim written with its TTL. The lease is made now,
+   * not when the first claim call was: that call and the reads since may have taken seconds each, and a lease made
+   * before them could be written already past its end, free for another delivery to take before its first renewal.
    */
-  private Mono<Set<String>> takeOver(List<Record> free, String lease, String token) {
+  private Mono<Set<String>> takeOver(List<Record> free, String token) {
+    String lease = lease(token).encode();
     free.stream().filter(claim -> claim.value() != null && !RELEASED.equals(Lease.decode(claim.value())))
         .forEach(claim -> log.warn("followerAdded id={} taking over a claim abandoned since {} ms ago: {}",
             eventId(claim), clock.millis() - Lease.decode(claim.value()).expiresAtMillis(), claim.value()));
@@ -212,9 +215,17 @@ class IdempotencyStore {
     return state.getAll(eventIds.stream().map(IdempotencyStore::claimKey).toList());
   }
 
-  private static Set<String> heldBy(String token, List<Record> claims) {
-    return claims.stream().filter(claim -> heldBy(token, claim)).map(IdempotencyStore::eventId)
-        .collect(Collectors.toSet());
+  /**
+   * The events whose claims this delivery holds, after a failed claim call, with time left on the lease. A claim of
+   * ours already past its lease is not counted: the failed transaction, which Redis may apply late, wrote a lease
+   * made before it, and another delivery may take that claim over before our first renewal. Its event is answered
+   * as held by another delivery, and comes again.
+   */
+  private Set<String> heldBy(String token, List<Record> claims) {
+    long now = clock.millis();
+    return claims.stream()
+        .filter(claim -> heldBy(token, claim) && Lease.decode(claim.value()).expiresAtMillis() > now)
+        .map(IdempotencyStore::eventId).collect(Collectors.toSet());
   }
 
   private static boolean heldBy(String token, Record claim) {

@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -94,5 +98,64 @@ class IdempotencyStoreTest {
 
     assertThat(refusedLate).as("the late transaction landed first").isEmpty();
     assertThat(claims.held()).as("its claim carries this delivery's token").containsExactly("evt-7");
+  }
+
+  @Test
+  void aClaimTakenAgainAfterASlowFailedCallLeasesFromThenNotFromBeforeTheCall() {
+    var clock = new SlowCallClock(1_000_000);
+    var slow = new IdempotencyStore(state, clock, Duration.ofSeconds(6), Duration.ofDays(1), Duration.ofDays(7));
+    daprd.answerNextTransactionLate(); // and never applied
+
+    var claims = slow.claimAll(List.of("evt-8"), "token-1").block();
+
+    assertThat(claims.held()).containsExactly("evt-8");
+    assertThat(IdempotencyStore.Lease.decode(daprd.valueOf("claim|evt-8")).expiresAtMillis())
+        .as("6 s from when it was written").isEqualTo(1_000_000 + 10_000 + 6_000);
+  }
+
+  @Test
+  void aLateClaimOfOursAlreadyPastItsLeaseIsNotTakenForHeld() {
+    var clock = new SlowCallClock(1_000_000);
+    var slow = new IdempotencyStore(state, clock, Duration.ofSeconds(6), Duration.ofDays(1), Duration.ofDays(7));
+    var appliedLate = daprd.answerNextTransactionLate();
+    daprd.beforeNextSave("claim|evt-9", appliedLate::get); // Redis gets to it 10 s late, just before the retake
+
+    var claims = slow.claimAll(List.of("evt-9"), "token-1").block();
+
+    // Its lease ended at 1 006 000: another delivery may take it over from 1 012 000, before a first renewal.
+    assertThat(claims.held()).as("answered as held by another delivery, to come again").isEmpty();
+    assertThat(IdempotencyStore.Lease.decode(daprd.valueOf("claim|evt-9")))
+        .isEqualTo(new IdempotencyStore.Lease("token-1", 1_006_000));
+  }
+
+  /** Reads t0 once, then t0 + 10 s ever after: the first claim call, and the reads after its failure, were slow. */
+  private static final class SlowCallClock extends Clock {
+
+    private final AtomicInteger reads = new AtomicInteger();
+    private final long t0;
+
+    SlowCallClock(long t0) {
+      this.t0 = t0;
+    }
+
+    @Override
+    public long millis() {
+      return reads.getAndIncrement() == 0 ? t0 : t0 + 10_000;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis());
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
   }
 }
