@@ -72,8 +72,10 @@ final class E2eStack implements BeforeAllCallback {
         // published, what was dead-lettered), and StoppedSubscriberIT runs its passes when it means to.
         // A broker that requires a password, as compose's does with REDIS_PASSWORD set: every sidecar, the trimmer
         // and the tests' redis-cli must send it. Quotes, a backslash, a space, a '#' and a non-ASCII letter in it.
+        // And the POSIX locale, as in a bare container: names in any script must reach the logs intact whatever
+        // the machine's locale (FanOutIT).
         .withEnv(Map.of("PUSH_GATEWAY_URL", pushGateway.url().toString(), "FANOUT_PUSH_TIMEOUT", "40s",
-            "TRIM_INTERVAL_SECONDS", "86400", "REDIS_PASSWORD", REDIS_PASSWORD)));
+            "TRIM_INTERVAL_SECONDS", "86400", "REDIS_PASSWORD", REDIS_PASSWORD, "LC_ALL", "C")));
     // Before anything starts, and also for when the test JVM is stopped from outside (Ctrl-C, a CI time-out),
     // during start-up too: the stack's processes have sessions of their own, so nothing else would stop them.
     Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-e2e-stack"));

@@ -38,6 +38,20 @@ class FanOutIT {
   }
 
   @Test
+  void namesInAnyScriptReachBothServicesComposedWhateverFormTheyCameIn() {
+    // "José" typed as an "e" and a combining accent (NFD); "बोब", whose vowel sign is a combining mark in any form.
+    var response = follow("Jose\u0301", "\u092C\u094B\u092C");
+
+    assertThat(response.status()).isEqualTo(202);
+    String eventId = response.eventId();
+    awaitHandledByAll(List.of(eventId), Duration.ofSeconds(30));
+    assertThat(E2eStack.logs().of(E2eStack.EMAIL, line -> line.contains("(event " + eventId + ")")))
+        .singleElement().extracting(LogRecorder.Line::text).asString()
+        .contains("to=[Jos\u00E9@users.example]", "\u092C\u094B\u092C started following you");
+    assertThat(E2eStack.pushGateway().userOf(eventId)).isEqualTo("Jos\u00E9");
+  }
+
+  @Test
   void aFollowRetriedWithTheSameIdempotencyKeyIsOneEventHandledOnceByEachSubscriber() {
     // A client answered 503 cannot know whether its event was stored, and retries: both tries reach the broker here.
     var key = Map.of("Idempotency-Key", "\"" + UUID.randomUUID() + "\"");

@@ -38,6 +38,7 @@ final class PushGatewayStub implements AutoCloseable {
   private final HttpServer server;
   private final ConcurrentLinkedQueue<String> accepted = new ConcurrentLinkedQueue<>();
   private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+  private final Map<String, String> users = new ConcurrentHashMap<>();
 
   PushGatewayStub() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 200);
@@ -62,6 +63,11 @@ final class PushGatewayStub implements AutoCloseable {
         .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
   }
 
+  /** The userId of the push last sent for the event; null when none came. */
+  String userOf(String eventId) {
+    return users.get(eventId);
+  }
+
   int attempts(String eventId) {
     var count = attempts.get(eventId);
     return count == null ? 0 : count.get();
@@ -73,6 +79,7 @@ final class PushGatewayStub implements AutoCloseable {
       String user = body.path("userId").asText();
       String eventId = body.path("eventId").asText();
       int attempt = attempts.computeIfAbsent(eventId, id -> new AtomicInteger()).incrementAndGet();
+      users.put(eventId, user);
       int status;
       if (user.startsWith("flaky-")) {
         status = attempt <= 2 ? 503 : 200;
