@@ -56,6 +56,10 @@ case "$STOP_ORDER" in
   app-first | sidecar-first) ;;
   *) log "STOP_ORDER must be app-first or sidecar-first, not '$STOP_ORDER'"; exit 2 ;;
 esac
+# Whole seconds, checked here: "30s" would make every later $((...)) on it fail, and the stop never kill.
+for setting in STOP_TIMEOUT_SECONDS DAPR_BLOCK_SHUTDOWN_SECONDS DAPR_GRACEFUL_SHUTDOWN_SECONDS; do
+  [[ "${!setting}" =~ ^[0-9]+$ ]] || { log "$setting must be a whole number of seconds, not '${!setting}'"; exit 2; }
+done
 [[ -f "$APP_JAR" ]] || { log "no app jar at $APP_JAR"; exit 2; }
 command -v "$DAPRD" >/dev/null || { log "no daprd at '$DAPRD'"; exit 2; }
 
@@ -86,29 +90,38 @@ if [[ "${DAPR_API_LOGGING:-false}" == true ]]; then
   daprd_args+=(--enable-api-logging)
 fi
 
+# A stop asked for while the two start is kept, and carried out once both have started (below): without a trap,
+# it would end this shell and leave them running, orphans holding their ports.
+pending_signal=
+trap 'pending_signal=SIGTERM' TERM
+trap 'pending_signal=SIGINT' INT
 "$DAPRD" "${daprd_args[@]}" &
 daprd_pid=$!
-# shellcheck disable=SC2086 # JAVA_OPTS is a list of options
-java ${JAVA_OPTS:-} -jar "$APP_JAR" &
+# shellcheck disable=SC2086 # JAVA_OPTS is a list of options, split on spaces and never globbed (-Xlog:gc*)
+set -f; java ${JAVA_OPTS:-} -jar "$APP_JAR" & set +f
 app_pid=$!
 # Once whoever reads our output is gone (a local runner killed outright, which then has us stopped), a line
 # written must not kill this shell before it has stopped the pair. Set after the two started: theirs is default.
 trap '' PIPE
 log "started daprd (pid $daprd_pid) and app (pid $app_pid)"
 
-# Stops one process: SIGTERM, then SIGKILL if it is still there after STOP_TIMEOUT_SECONDS.
+# Microseconds since the epoch (bash 5's EPOCHREALTIME, whose decimal point follows the locale).
+now_us() { echo "${EPOCHREALTIME//[!0-9]/}"; }
+
+# Stops one process: SIGTERM, then SIGKILL if it is still there STOP_TIMEOUT_SECONDS later, by the clock: a count
+# of 0.1 s sleeps would run over by the time each pass takes on a busy machine.
 stop_process() { # name pid
-  local name=$1 pid=$2 waited=0
+  local name=$1 pid=$2 deadline
   kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null
+  deadline=$(($(now_us) + STOP_TIMEOUT_SECONDS * 1000000))
   while kill -0 "$pid" 2>/dev/null; do
-    if ((waited >= STOP_TIMEOUT_SECONDS * 10)); then
+    if (($(now_us) >= deadline)); then
       log "$name did not stop within ${STOP_TIMEOUT_SECONDS}s; killing it"
       kill -KILL "$pid" 2>/dev/null
       break
     fi
     sleep 0.1
-    ((waited++))
   done
   wait "$pid" 2>/dev/null
 }
@@ -123,6 +136,13 @@ stop_pair() {
 
 on_signal() {
   trap '' TERM INT
+  # One of them gone already (the signal came as it died): that is a crash, to be reported and handled as one.
+  if ! kill -0 "$daprd_pid" 2>/dev/null || ! kill -0 "$app_pid" 2>/dev/null; then
+    log "received $1 after one of the pair had exited; killing the other so that its in-flight events stay pending"
+    kill -KILL "$daprd_pid" "$app_pid" 2>/dev/null
+    wait "$daprd_pid" "$app_pid" 2>/dev/null
+    exit 1
+  fi
   log "received $1; stopping ($STOP_ORDER)"
   stop_pair
   log "stopped"
@@ -130,6 +150,7 @@ on_signal() {
 }
 trap 'on_signal SIGTERM' TERM
 trap 'on_signal SIGINT' INT
+[[ -z "$pending_signal" ]] || on_signal "$pending_signal"
 
 # Whichever exits first, unasked, takes the other down at once, as a container would go. Not gracefully: a
 # graceful daprd would retry its in-flight deliveries against the dead app and then dead-letter them; a graceful

@@ -22,7 +22,7 @@
 # POSIX sh and redis-cli only: compose runs it in the Redis image, the local runner beside its Redis.
 set -u
 : "${REDIS_HOST:?REDIS_HOST (host:port) is required}"
-: "${TRIM_GROUPS:?TRIM_GROUPS (the subscribers' app-ids, comma-separated) is required}"
+: "${TRIM_GROUPS:?TRIM_GROUPS (the app-ids of the subscribers, comma-separated) is required}"
 topic="${TRIM_TOPIC:-followerAdded}"
 interval="${TRIM_INTERVAL_SECONDS:-10}"
 dead_letters_kept_ms="$((${TRIM_DEAD_LETTER_KEEP_SECONDS:-604800} * 1000))"
@@ -41,8 +41,8 @@ trim() { # stream, how long to keep acknowledged entries (ms), then the groups i
   stream="$1"
   shift
   answer="$(redis-cli -h "$host" -p "$port" --eval "$script" "$stream" , "$@" 2>&1)"
-  trimmed="$(echo "$answer" | sed -n 1p)"
-  others="$(echo "$answer" | sed -n 2p)"
+  trimmed="$(printf '%s\n' "$answer" | sed -n 1p)"
+  others="$(printf '%s\n' "$answer" | sed -n 2p)"
   case "$trimmed" in
     *[!0-9]* | '')
       echo "trim-streams: $stream not trimmed: $answer" >&2
