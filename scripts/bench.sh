@@ -4,6 +4,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-scripts/setup.sh
+scripts/setup.sh wrk
 ./mvnw --batch-mode --quiet --no-transfer-progress package -DskipTests
 exec python3 bench/bench.py "$@"

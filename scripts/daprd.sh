@@ -31,13 +31,15 @@ for dir in "$cache/bin" "$HOME/.dapr/bin" "$(dirname "$(command -v daprd 2>/dev/
 done
 
 command -v go >/dev/null || { log "Go is required to build daprd $version (no installed daprd of that version found)"; exit 1; }
-# dapr's go.mod asks for a newer Go than most distributions ship (1.24.11 for 1.16.5). Go 1.21 and later fetch that
-# toolchain from the module proxy by themselves; an older one fails deep in the build, after the downloads.
+# dapr's go.mod asks for a newer Go than most distributions ship (1.24.11 for 1.16.5): below, Go 1.21 and later
+# fetch that toolchain from the module proxy; an older one cannot.
 go_version="$(go env GOVERSION)"
 if [[ "$go_version" =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] < 21)); then
   log "Go 1.21 or newer is required to build daprd $version (it fetches the Go toolchain dapr asks for); found $go_version"
   exit 1
 fi
+local_go="${go_version#go}"
+local_go="${local_go%%[ -]*}" # go1.22.2 X:… or go1.23rc1-… : the version alone
 
 mkdir -p "$cache/bin"
 # Two first runs at once (scripts/run.sh and scripts/test.sh in two terminals) would write the same module and
@@ -52,30 +54,49 @@ log "building daprd and placement $version from the Go module proxy (first time 
 mod="$cache/module"
 mkdir -p "$mod"
 cd "$mod"
-# The checksum database is not reachable from these machines; tools/daprd/go.sum, committed, pins every
-# module's hash instead (go verifies against it; entries it lacks are added on first use).
-export GOFLAGS=-mod=mod CGO_ENABLED=0 GOSUMDB=off
+export GOFLAGS=-mod=mod CGO_ENABLED=0
+# dapr's go.mod first, outside any module: it names the Go dapr asks for. A Go older than that fetches the .mod
+# and then reports the module as needing a newer Go; only the .mod is wanted here. No toolchain switch meanwhile.
+rm -f go.mod # a previous build's: the probe must not run inside it
+mkdir -p probe
+probe="$(cd probe && GOTOOLCHAIN=local GOSUMDB=off go mod download -json "github.com/dapr/dapr@v$version" 2>&1)" || true
+dapr_gomod="$(sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' <<<"$probe")"
+if [[ ! -f "$dapr_gomod" ]]; then
+  # With -json, go reports a failed download only in the JSON it prints: keep it, to say why.
+  log "could not download github.com/dapr/dapr@v$version: $(printf '%b' "$(sed -n 's/.*"Error": "\(.*\)".*/\1/p' <<<"$probe")")"
+  exit 1
+fi
+dapr_go="$(sed -n 's/^go \([0-9.]*\).*/\1/p' "$dapr_gomod")"
+
+# A Go older than that fetches its toolchain from the module proxy, once (Go caches it beside the modules), verified
+# by the checksum database, which Go insists on for a toolchain. Then no other switch, whatever go.env says.
+go_bin=go
+if [[ "$(printf '%s\n' "$dapr_go" "$local_go" | sort -V | head -n1)" != "$dapr_go" ]]; then
+  log "Go $local_go is older than the $dapr_go dapr $version asks for: fetching that toolchain from the module proxy"
+  GOTOOLCHAIN="go$dapr_go" GOFLAGS= go version >&2 || {
+    log "could not fetch Go $dapr_go (the module proxy and sum.golang.org must be reachable); or install it"
+    exit 1
+  }
+  go_bin="$(GOTOOLCHAIN="go$dapr_go" GOFLAGS= go env GOROOT)/bin/go"
+fi
+# tools/daprd/go.sum, committed, pins every module's hash (go verifies against it; entries it lacks are added on
+# first use), so the modules need no checksum database.
+export GOTOOLCHAIN=local GOSUMDB=off
 [[ -f "$root/tools/daprd/go.sum" ]] && cp "$root/tools/daprd/go.sum" go.sum
 cat > go.mod <<GOMOD
 module followers-fanout/daprd-build
 
-go 1.24
+go $dapr_go
 
 require github.com/dapr/dapr v$version
 GOMOD
 # dapr's own replace directives do not apply to a module that depends on it: repeat them.
-# With -json, go reports a failed download only in the JSON it prints: keep it, to say why.
-download="$(go mod download -json "github.com/dapr/dapr@v$version")" || {
-  log "could not download github.com/dapr/dapr@v$version: $(printf '%b' "$(sed -n 's/.*"Error": "\(.*\)".*/\1/p' <<<"$download")")"
-  exit 1
-}
-dapr_gomod="$(sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' <<<"$download")"
 awk '/^replace \(/{inblock=1} inblock{print} inblock && /^\)/{inblock=0} /^replace [^(]/{print}' "$dapr_gomod" >> go.mod
 
 ldflags="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$version -X github.com/dapr/kit/logger.DaprVersion=$version"
 start=$SECONDS
-go build -tags stablecomponents -trimpath -ldflags "$ldflags" -o "$cache/bin/daprd.tmp" github.com/dapr/dapr/cmd/daprd
-go build -trimpath -ldflags "$ldflags" -o "$cache/bin/placement.tmp" github.com/dapr/dapr/cmd/placement
+"$go_bin" build -tags stablecomponents -trimpath -ldflags "$ldflags" -o "$cache/bin/daprd.tmp" github.com/dapr/dapr/cmd/daprd
+"$go_bin" build -trimpath -ldflags "$ldflags" -o "$cache/bin/placement.tmp" github.com/dapr/dapr/cmd/placement
 mv "$cache/bin/daprd.tmp" "$cache/bin/daprd"
 mv "$cache/bin/placement.tmp" "$cache/bin/placement"
 log "built in $((SECONDS - start)) s: $(du -sh "$cache/bin" | cut -f1) of binaries"

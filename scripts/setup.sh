@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to run and test the system without Docker, idempotently: a second run
-# takes a second or two. Debian packages (redis-server for the broker, docker-compose to validate the compose
-# files statically, wrk for the benchmark), then daprd and placement of the pinned version (scripts/daprd.sh).
+# takes a second or two. Debian packages (redis-server for the broker), then daprd and placement of the pinned
+# version (scripts/daprd.sh). The tools only some callers use are named by them:
+#   scripts/setup.sh [docker-compose] [wrk]   (the tests validate the compose files; the benchmark loads with wrk)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v redis-cli >/dev/null || missing+=(redis-tools)
-command -v docker-compose >/dev/null || missing+=(docker-compose)
-command -v wrk >/dev/null || missing+=(wrk)
+for tool in "$@"; do
+  case "$tool" in
+    docker-compose | wrk) command -v "$tool" >/dev/null || missing+=("$tool") ;;
+    *) echo "setup: unknown tool '$tool' (docker-compose, wrk)" >&2; exit 2 ;;
+  esac
+done
 if ((${#missing[@]})); then
   sudo=""
-  [[ $(id -u) == 0 ]] || sudo="sudo"
+  if [[ $(id -u) != 0 ]]; then
+    command -v sudo >/dev/null || {
+      echo "setup: ${missing[*]} missing, and no sudo to install them; as root: apt-get install ${missing[*]}" >&2
+      exit 1
+    }
+    sudo="sudo"
+  fi
   echo "setup: installing ${missing[*]}" >&2
   # A freshly booted machine may be running its unattended upgrades: the install waits for dpkg's lock rather than
   # fail at once (the update's own lock, of the package lists, apt does not wait for).

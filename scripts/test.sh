@@ -4,7 +4,7 @@
 # against real daprd sidecars and a real Redis (Failsafe, *IT). Extra arguments go to Maven.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/scripts/setup.sh"
+"$root/scripts/setup.sh" docker-compose
 "$root/scripts/check-compose.sh"
 cd "$root"
 exec ./mvnw --batch-mode --no-transfer-progress verify "$@"
