@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -667,12 +668,15 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private static void requireOnPath(String tool, String why) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-      if (Files.isExecutable(Path.of(dir, tool))) {
-        return;
-      }
+    if (!onPath(tool)) {
+      throw new IllegalStateException(tool + " not found on PATH: " + why);
     }
-    throw new IllegalStateException(tool + " not found on PATH: " + why);
+  }
+
+  /** Whether an executable of that name is in one of PATH's directories. */
+  static boolean onPath(String tool) {
+    return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+        .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
   }
 
   private static String randomToken() {

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -141,8 +140,7 @@ class LocalStackTest {
 
   @Test
   void requiresTheRedisPasswordAsSpelledWhateverItsCharacters(@TempDir Path dir) throws Exception {
-    assumeTrue(Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
-            .anyMatch(bin -> Files.isExecutable(Path.of(bin, "redis-server"))),
+    assumeTrue(LocalStack.onPath("redis-server"),
         "needs redis-server on PATH, as the runner does (scripts/setup.sh installs it)");
     String password = "p \"q\" \\x41 # \u00E9\tend";
     Path config = Files.writeString(dir.resolve("auth.conf"), LocalStack.redisAuthConfig(password));

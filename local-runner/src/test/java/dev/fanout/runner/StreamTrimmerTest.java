@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -38,8 +37,7 @@ class StreamTrimmerTest {
 
   @BeforeAll
   static void startRedis() throws Exception {
-    assumeTrue(Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
-            .anyMatch(bin -> Files.isExecutable(Path.of(bin, "redis-server"))),
+    assumeTrue(LocalStack.onPath("redis-server"),
         "needs redis-server on PATH, as the runner does (scripts/setup.sh installs it)");
     try (var free = new ServerSocket(0)) {
       port = free.getLocalPort();
