@@ -8,7 +8,9 @@
 # DAPR_VERSION has no default here on purpose: it is written once, in .env, and compose passes it in.
 ARG DAPR_VERSION
 
-FROM daprio/daprd:${DAPR_VERSION} AS daprd
+# The release's stable-components flavor: the same component set as the daprd the tests run (scripts/daprd.sh
+# builds it with -tags stablecomponents); the plain tag carries every component, alpha ones included.
+FROM daprio/daprd:${DAPR_VERSION}-stablecomponents AS daprd
 
 FROM eclipse-temurin:21.0.8_9-jre AS runtime
 # curl: the healthcheck. Nothing else is added to the JRE image.

@@ -6,7 +6,8 @@
 # Why a build: these machines reach the Go module proxy but not GitHub releases. `go install …@vX`
 # refuses dapr because its go.mod has replace directives, so we generate a tiny module that requires
 # github.com/dapr/dapr at the pinned version and repeats its replace block, and build the official
-# mains inside it with -tags stablecomponents (the exact component set of the released daprd).
+# mains inside it with -tags stablecomponents (the component set of the release's stable-components flavor,
+# daprio/daprd:<version>-stablecomponents, which the Dockerfile uses; the plain release has alpha ones too).
 #
 # Idempotent: the binaries are cached outside the repository, keyed by version; a second run takes
 # well under a second.

@@ -99,12 +99,16 @@ class SecurityIT {
     }
   }
 
-  /** Every listening TCP socket of this machine, by inode, as address:port (/proc/net/tcp and tcp6). */
+  /**
+   * Every socket of this machine that takes what anyone sends it, by inode, as address:port: TCP in LISTEN (0A), and
+   * UDP not connected to one peer (07), which receives from all (daprd's default mDNS resolver was one, on 0.0.0.0).
+   */
   private static Map<String, String> listeningSockets() {
     var found = new HashMap<String, String>();
-    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-      try (Stream<String> lines = Files.lines(Path.of(table))) {
-        lines.skip(1).map(line -> line.trim().split("\\s+")).filter(fields -> fields[3].equals("0A")) // LISTEN
+    for (var table : Map.of("/proc/net/tcp", "0A", "/proc/net/tcp6", "0A", "/proc/net/udp", "07",
+        "/proc/net/udp6", "07").entrySet()) {
+      try (Stream<String> lines = Files.lines(Path.of(table.getKey()))) {
+        lines.skip(1).map(line -> line.trim().split("\\s+")).filter(fields -> fields[3].equals(table.getValue()))
             .forEach(fields -> found.put(fields[9], address(fields[1])));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
