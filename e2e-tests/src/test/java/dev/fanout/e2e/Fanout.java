@@ -3,6 +3,7 @@ package dev.fanout.e2e;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.runner.Pair;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -82,12 +83,15 @@ final class Fanout {
         .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
   }
 
-  /** Every event that has had its effect in {@code appId} so far. */
-  static Set<String> effectedSoFar(String appId) {
-    if (appId.equals(E2eStack.PUSH)) {
+  /**
+   * Every event that has had its effect through {@code pair} so far: the lines of that replica alone for email; for
+   * push, whose gateway cannot tell replicas apart, every push the gateway took (the push service runs one).
+   */
+  static Set<String> effectedBy(Pair pair) {
+    if (pair.name().startsWith(E2eStack.PUSH)) {
       return E2eStack.pushGateway().acceptedIds();
     }
-    return Set.copyOf(E2eStack.logs().captured(appId, EMAIL_SENT));
+    return Set.copyOf(E2eStack.logs().captured(pair.name(), EMAIL_SENT));
   }
 
   /** Waits until every subscriber has handled every one of the events at least once. */
