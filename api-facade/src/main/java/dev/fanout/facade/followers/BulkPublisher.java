@@ -52,7 +52,10 @@ class BulkPublisher {
 
   private static final Duration REPORT_EVERY = Duration.ofSeconds(10);
 
-  /** Less time than this left, an event is not worth a call: it fails unsent, or with its batch. */
+  /**
+   * Less time than this left, an event is not worth a call: it fails unsent, or with its batch. Half the timeout
+   * when that is shorter: a timeout of 50 ms or less would otherwise fail every event before its first call.
+   */
   private static final long MIN_CALL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final DaprGrpc.DaprStub dapr;
@@ -62,6 +65,7 @@ class BulkPublisher {
   private final int maxInFlight;
   private final int maxQueued;
   private final Duration timeout;
+  private final long minCallNanos;
   private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger(); // the queue's size, which it counts only by walking it
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -78,6 +82,7 @@ class BulkPublisher {
     this.maxInFlight = maxInFlight;
     this.maxQueued = maxQueued;
     this.timeout = timeout;
+    this.minCallNanos = Math.min(MIN_CALL_NANOS, timeout.toNanos() / 2);
   }
 
   /**
@@ -160,7 +165,7 @@ class BulkPublisher {
         if (next.stored().isDone()) {
           continue; // its caller has had its answer: publishing it now would surprise
         }
-        if (next.deadline() - System.nanoTime() < MIN_CALL_NANOS) {
+        if (next.deadline() - System.nanoTime() < minCallNanos) {
           // Its deadline would be the call's: too short for daprd, so the whole call would fail (see fail).
           next.stored().completeExceptionally(new PublishFailedException("timed out waiting for the sidecar"));
           continue;
@@ -251,7 +256,7 @@ class BulkPublisher {
     inFlight.decrementAndGet();
     boolean outOfTime = Status.fromThrowable(failure).getCode() == Status.Code.DEADLINE_EXCEEDED;
     for (Pending pending : batch) {
-      if (outOfTime && !pending.stored().isDone() && pending.deadline() - System.nanoTime() > MIN_CALL_NANOS) {
+      if (outOfTime && !pending.stored().isDone() && pending.deadline() - System.nanoTime() > minCallNanos) {
         queued.incrementAndGet();
         queue.add(pending);
       } else {

@@ -31,5 +31,9 @@ record FollowersProperties(
       throw new IllegalArgumentException("fanout.followers.max-batch, max-batches-in-flight and max-queued must be"
           + " at least 1, not " + maxBatch + ", " + maxBatchesInFlight + " and " + maxQueued);
     }
+    if (retryAfterSeconds < 0) { // Retry-After takes no negative delay (RFC 9110, 10.2.3)
+      throw new IllegalArgumentException("fanout.followers.retry-after-seconds must be 0 or more, not "
+          + retryAfterSeconds);
+    }
   }
 }

@@ -57,14 +57,18 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
    * appender is not the one writing (the lines are then written as they are logged), else after the writer's next
    * pass, which the first caller of a pass wakes it for. It completes on the writer's thread (on the stopping one if
    * stop() comes first): what follows there must not block, nor wait on a line (what it logs is written at once).
-   * Each caller gets its own future, so that one cancelling it cancels nobody else's. One that races stop() may never
-   * complete: its line may have come too late to be written, and an effect must not be claimed on a guess (the JVM is
-   * on its way out; the event is redelivered).
+   * Each caller gets its own future, so that one cancelling it cancels nobody else's. Once the appender has stopped,
+   * and for one that races stop(), it never completes: the line may have come too late to be written (a stopped
+   * appender drops what it is given), and an effect must not be claimed on a guess (the JVM is on its way out; the
+   * event is redelivered). A new appender started (logging configured anew) takes over.
    */
   public static CompletableFuture<Void> whenWritten() {
     BatchingConsoleAppender appender = running;
     if (appender == null || Thread.currentThread() == appender.writer) {
       return CompletableFuture.completedFuture(null); // the writer's own lines are out already (append)
+    }
+    if (!appender.isStarted()) {
+      return new CompletableFuture<>();
     }
     return appender.nextPass().copy();
   }
@@ -188,10 +192,7 @@ public class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILogging
     if (!isStarted()) {
       return;
     }
-    super.stop();
-    if (running == this) {
-      running = null;
-    }
+    super.stop(); // stays the one running, stopped: see whenWritten
     writer.interrupt(); // also unparks it
     try {
       writer.join(1000);

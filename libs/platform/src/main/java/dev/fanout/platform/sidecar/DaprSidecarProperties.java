@@ -13,6 +13,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param timeout how long one call to the sidecar may take (a publish, a state read or write); Redis answers in
  *     well under a millisecond, so this only bounds a sidecar or broker in trouble
  * @param healthTimeout how long a readiness probe waits for daprd's /v1.0/healthz
+ *     <p>The gRPC channel is the SDK's, built from {@code host} and {@code grpcPort}; the SDK's own
+ *     {@code DAPR_GRPC_ENDPOINT} (or {@code -Ddapr.grpc.endpoint}) takes precedence over both when set, while the
+ *     readiness probe still asks {@code host}:{@code httpPort}. Nothing here sets it; whoever does must point both at
+ *     the same daprd.
  */
 @ConfigurationProperties("dapr.sidecar")
 public record DaprSidecarProperties(
@@ -28,6 +32,10 @@ public record DaprSidecarProperties(
     // Every call to daprd gets this as its deadline: zero or less would fail each call before it starts.
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("dapr.sidecar.timeout must be positive, not " + timeout);
+    }
+    // Likewise every readiness probe: the app would never be ready.
+    if (healthTimeout.isNegative() || healthTimeout.isZero()) {
+      throw new IllegalArgumentException("dapr.sidecar.health-timeout must be positive, not " + healthTimeout);
     }
   }
 

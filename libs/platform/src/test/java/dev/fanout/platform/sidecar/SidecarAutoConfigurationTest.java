@@ -136,6 +136,12 @@ class SidecarAutoConfigurationTest {
   }
 
   @Test
+  void refusesToStartWithAHealthTimeoutThatWouldNeverLetItBeReady() {
+    app("dapr.sidecar.health-timeout=0s").run(context -> assertThat(context).hasFailed()
+        .getFailure().rootCause().hasMessageContaining("dapr.sidecar.health-timeout must be positive"));
+  }
+
+  @Test
   void closesItsChannelWithTheApp() {
     var channel = new CompletableFuture<ManagedChannel>();
     app().run(context -> channel.complete(context.getBean(SidecarChannel.class).channel()));
