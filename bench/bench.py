@@ -17,8 +17,12 @@
 
 Writes a Markdown report to bench/results/ and prints it. Every figure is from this run, on this machine.
 The facade/direct ratio is measured over several pairs of saturation phases in alternating order (--pairs), and
-reported as the median pair with the spread: both terms move from run to run on these shared cores.
-Usage: scripts/bench.sh [--duration SECONDS] [--warmup SECONDS] [--pairs ODD] [--java-opts OPTS]
+reported as the median pair with the spread: both terms move from run to run on these shared cores. It is measured
+at each of --connections (wrk's constant concurrency): the facade batches the events of concurrent requests into
+one bulk publish, daprd's HTTP publish takes one event per request, so the two answer concurrency differently. The
+detailed tables are the first level's.
+Usage: scripts/bench.sh [--duration SECONDS] [--warmup SECONDS] [--pairs ODD] [--connections N,N...]
+                        [--java-opts OPTS]
 """
 import argparse
 import collections
@@ -797,17 +801,17 @@ def paced(rate, seconds, direct_token=None):
     return wrk(FACADE, seconds, rate=rate, connections=paced_connections(rate))
 
 
-def direct_phase(pids, duration, token):
+def direct_phase(pids, duration, token, connections=CONNECTIONS):
     """The ceiling: the same load tool publishing straight to the facade's daprd, then drained."""
     start_drained()
     sampler = Sampler(pids)
-    run = wrk(DAPRD_PUBLISH, duration, body="data", token=token)
+    run = wrk(DAPRD_PUBLISH, duration, body="data", token=token, connections=connections)
     run["resources"] = sampler.stop()
     run["drain_s"] = drain_sampled(pids, run["resources"])
     return run
 
 
-def saturation_pairs(stack, pids, duration, token, count):
+def saturation_pairs(stack, pids, duration, token, count, connections=CONNECTIONS):
     """count pairs of (direct, facade) saturation phases, the order alternating from pair to pair, so that neither
     term always runs first (after the warm-up, or after the other's backlog). One pair is not enough: over four
     single-pair runs of one build the ratio spanned 0.49-0.80 (BENCHMARKS.md, round 11). Each phase starts drained
@@ -820,13 +824,14 @@ def saturation_pairs(stack, pids, duration, token, count):
         for what in pair["order"]:
             start_drained()
             pair["rewrite_s"][what] = rewrite_aof()
-            pair[what] = direct_phase(pids, duration, token) if what == "direct" else facade_phase(stack, pids, duration)
+            pair[what] = direct_phase(pids, duration, token, connections) if what == "direct" else \
+                facade_phase(stack, pids, duration, connections=connections)
         pair["ratio"] = pair["facade"]["rps"] / pair["direct"]["rps"]
         pairs.append(pair)
     return pairs
 
 
-def facade_phase(stack, pids, duration, rate=0):
+def facade_phase(stack, pids, duration, rate=0, connections=CONNECTIONS):
     """One measured phase of load on the facade, from a drained system: wrk's figures, every process's resources,
     then, once drained, the fan-out latency, the bulk deliveries of this phase's events and the latencies of the
     stages the events passed through inside the daprds."""
@@ -836,7 +841,7 @@ def facade_phase(stack, pids, duration, rate=0):
     stages = stage_buckets()
     sampler = Sampler(pids)
     busy = machine_busy()
-    run = wrk(FACADE, duration, rate=rate, connections=paced_connections(rate) if rate else CONNECTIONS)
+    run = wrk(FACADE, duration, rate=rate, connections=paced_connections(rate) if rate else connections)
     run["resources"] = sampler.stop()
     run["machine_cpu_pct"] = machine_cpu_pct(busy)
     run["drain_s"] = drain_sampled(pids, run["resources"])
@@ -857,12 +862,22 @@ def main():
     parser.add_argument("--pairs", type=int, default=3,
                         help="pairs of saturation phases (direct to daprd, facade) for the ratio, in alternating "
                              "order; odd, so that one pair is the median")
+    parser.add_argument("--connections", default=f"{CONNECTIONS},128",
+                        help="wrk's connections in the saturation pairs, one level or several (comma-separated), each "
+                             "with its own --pairs; the first level's median pair is the one the detailed tables show")
     parser.add_argument("--java-opts", default=None, help="JAVA_OPTS for the three apps (default: dapr.yaml's)")
     args = parser.parse_args()
     if args.pairs < 1 or args.pairs % 2 == 0:
         parser.error("--pairs must be odd and at least 1")
+    try:
+        levels = [int(level) for level in args.connections.split(",")]
+    except ValueError:
+        parser.error(f"--connections takes whole numbers separated by commas, not {args.connections!r}")
+    if not levels or min(levels) < 1 or len(set(levels)) != len(levels):
+        parser.error(f"--connections takes distinct levels of at least 1, not {args.connections!r}")
     d = args.duration
     command = f"scripts/bench.sh --duration {d} --warmup {args.warmup} --pairs {args.pairs}" + (
+        f" --connections {args.connections}" if levels != [CONNECTIONS, 128] else "") + (
         f" --java-opts '{args.java_opts}'" if args.java_opts is not None else "")
     report = [f"# Benchmark run {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
               f"Machine: {machine_facts()}", f"Command: `{command}`", ""]
@@ -886,9 +901,12 @@ def main():
 
         print("bench: the broker's ceiling", file=sys.stderr)
         xadd = redis_benchmark()
-        print(f"bench: {args.pairs} pairs of saturation phases, direct to daprd and through the facade",
-              file=sys.stderr)
-        pairs = saturation_pairs(stack, pids, d, token, args.pairs)
+        by_level = {}
+        for level in levels:
+            print(f"bench: {args.pairs} pairs of saturation phases at {level} connections, direct to daprd and "
+                  f"through the facade", file=sys.stderr)
+            by_level[level] = saturation_pairs(stack, pids, d, token, args.pairs, level)
+        pairs = by_level[levels[0]]
         # The tables below show the pair with the median ratio; the table of pairs shows them all.
         median = sorted(pairs, key=lambda p: p["ratio"])[len(pairs) // 2]
         direct, saturation = median["direct"], median["facade"]
@@ -908,7 +926,8 @@ def main():
         # By event id (effects()): the phase's stream entries without the subscriber's effect.
         return {app: run["events"] - len(run["effects"][app]) for app in SUBSCRIBERS}
 
-    facade_runs = [("saturation, pair " + str(i), p["facade"]) for i, p in enumerate(pairs, 1)] + [
+    facade_runs = [(f"saturation at {level} conns, pair {i}", p["facade"])
+                   for level, level_pairs in by_level.items() for i, p in enumerate(level_pairs, 1)] + [
         (f"{rate}/s", run) for rate, run in fixed.items()]
     repeated = {name: {app: sum(1 for n in run["effects"][app].values() if n > 1) for app in SUBSCRIBERS}
                 for name, run in facade_runs}
@@ -922,28 +941,53 @@ def main():
                "| target | requests/s | p50 ms | p90 ms | p99 ms | errors | ratio to direct daprd |",
                "| --- | --- | --- | --- | --- | --- | --- |",
                f"| redis-benchmark XADD (50 clients) | {xadd['rps']:.0f} | | | | | {xadd['rps'] / direct['rps']:.2f} |",
-               f"| wrk → daprd HTTP publish ({CONNECTIONS} conns) | {direct['rps']:.0f} | {direct['p50_ms']:.2f} | {direct['p90_ms']:.2f} | {direct['p99_ms']:.2f} | {direct['errors']} | 1.00 |",
-               f"| wrk → facade POST /followers ({CONNECTIONS} conns) | {saturation['rps']:.0f} | {saturation['p50_ms']:.2f} | {saturation['p90_ms']:.2f} | {saturation['p99_ms']:.2f} | {saturation['errors']} | **{saturation['rps'] / direct['rps']:.2f}** |"]
+               f"| wrk → daprd HTTP publish ({levels[0]} conns) | {direct['rps']:.0f} | {direct['p50_ms']:.2f} | {direct['p90_ms']:.2f} | {direct['p99_ms']:.2f} | {direct['errors']} | 1.00 |",
+               f"| wrk → facade POST /followers ({levels[0]} conns) | {saturation['rps']:.0f} | {saturation['p50_ms']:.2f} | {saturation['p90_ms']:.2f} | {saturation['p99_ms']:.2f} | {saturation['errors']} | **{saturation['rps'] / direct['rps']:.2f}** |"]
     for rate, run in fixed.items():
         # wrk's pacing waits for each answer (closed loop): where the rate is not reached, the latencies are those of
         # the rate reached, and the requests that would have queued were never sent.
         reached = "" if run["rps"] >= 0.95 * rate else f" (not reached: the latencies are at {run['rps']:.0f}/s)"
         report.append(f"| facade paced at {rate}/s ({paced_connections(rate)} conns){reached} | {run['rps']:.0f} | {run['p50_ms']:.2f} | {run['p90_ms']:.2f} | {run['p99_ms']:.2f} | {run['errors']} | |")
-    ratios = [p["ratio"] for p in pairs]
-    report += ["", f"Saturation rows: the pair with the median ratio, of {len(pairs)} (below).", "",
-               f"## The facade/direct ratio over {len(pairs)} pairs of {d} s saturation phases, alternating order", "",
-               f"Median **{statistics.median(ratios):.2f}**, spread {min(ratios):.2f}–{max(ratios):.2f}. The last column: "
-               f"how long Redis was rewriting its append-only file in either phase (a forked child, a core for seconds), "
-               f"which each phase starts right after a rewrite to avoid, and how long that rewrite took.", "",
-               "| pair | order | wrk → daprd (req/s) | wrk → facade (req/s) | ratio | facade errors | lost (email / push) "
-               "| Redis rewriting its AOF (s), direct / facade | the rewrite before each (s), direct / facade |",
-               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for i, p in enumerate(pairs, 1):
-        lost_here = " / ".join(str(v) for v in lost(p["facade"]).values())
-        report.append(f"| {i} | {' then '.join(p['order'])} | {p['direct']['rps']:.0f} | {p['facade']['rps']:.0f} | "
-                      f"{p['ratio']:.2f} | {p['facade']['errors']} | {lost_here} | "
-                      f"{rewriting_s(p['direct']):.1f} / {rewriting_s(p['facade']):.1f} | "
-                      f"{p['rewrite_s']['direct']:.1f} / {p['rewrite_s']['facade']:.1f} |")
+    report += ["", f"Saturation rows: at {levels[0]} connections, the pair with the median ratio, of {len(pairs)} (below)."]
+    report += ["", f"## The facade/direct ratio at each concurrency: {len(pairs)} pair{'s' if len(pairs) > 1 else ''} of {d} s saturation phases, "
+               f"alternating order", "",
+               "wrk keeps each level's connections busy in both terms (constant concurrency). The facade sends the events "
+               "of the requests it has in flight together, in bulk publishes; daprd's HTTP publish takes one event per "
+               "request. Medians over the level's pairs; the p99s are the median pair's.", "",
+               "| connections | wrk → daprd (req/s) | wrk → facade (req/s) | **ratio**, median (spread) | p99 ms, direct / facade "
+               "| events per bulk publish (facade) |", "| --- | --- | --- | --- | --- | --- |"]
+    for level, level_pairs in by_level.items():
+        ratios = [p["ratio"] for p in level_pairs]
+        middle = sorted(level_pairs, key=lambda p: p["ratio"])[len(level_pairs) // 2]
+        calls = [(p["facade"]["events"], p["facade"]["stages"][STAGES[0][1]][0]) for p in level_pairs]
+        per_call = [events / count for events, count in calls if count]
+        report.append(f"| {level} | {statistics.median(p['direct']['rps'] for p in level_pairs):.0f} | "
+                      f"{statistics.median(p['facade']['rps'] for p in level_pairs):.0f} | "
+                      f"**{statistics.median(ratios):.2f}** ({min(ratios):.2f}–{max(ratios):.2f}) | "
+                      f"{middle['direct']['p99_ms']:.1f} / {middle['facade']['p99_ms']:.1f} | "
+                      + (f"{statistics.median(per_call):.1f} |" if per_call else "– |"))
+    if len(by_level) > 1:
+        def best(what):
+            return max(((statistics.median(p[what]["rps"] for p in level_pairs), level)
+                        for level, level_pairs in by_level.items()))
+        (facade_best, facade_at), (direct_best, direct_at) = best("facade"), best("direct")
+        report += ["", f"Each at its best level of these: the facade {facade_best:.0f} req/s (at {facade_at} connections), "
+                   f"daprd straight {direct_best:.0f} req/s (at {direct_at}): **{facade_best / direct_best:.2f}**."]
+    for level, level_pairs in by_level.items():
+        ratios = [p["ratio"] for p in level_pairs]
+        report += ["", f"### {level} connections", "",
+                   f"Median **{statistics.median(ratios):.2f}**, spread {min(ratios):.2f}–{max(ratios):.2f}. The last column: "
+                   f"how long Redis was rewriting its append-only file in either phase (a forked child, a core for seconds), "
+                   f"which each phase starts right after a rewrite to avoid, and how long that rewrite took.", "",
+                   "| pair | order | wrk → daprd (req/s) | wrk → facade (req/s) | ratio | facade errors | lost (email / push) "
+                   "| Redis rewriting its AOF (s), direct / facade | the rewrite before each (s), direct / facade |",
+                   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for i, p in enumerate(level_pairs, 1):
+            lost_here = " / ".join(str(v) for v in lost(p["facade"]).values())
+            report.append(f"| {i} | {' then '.join(p['order'])} | {p['direct']['rps']:.0f} | {p['facade']['rps']:.0f} | "
+                          f"{p['ratio']:.2f} | {p['facade']['errors']} | {lost_here} | "
+                          f"{rewriting_s(p['direct']):.1f} / {rewriting_s(p['facade']):.1f} | "
+                          f"{p['rewrite_s']['direct']:.1f} / {p['rewrite_s']['facade']:.1f} |")
 
     loads = [("saturation", saturation)] + [(f"{r}/s", fixed[r]) for r in fixed]  # the phases through the facade
     report += ["", "## Fan-out latency: facade acceptance → subscriber effect (ms)", "",
@@ -1065,7 +1109,8 @@ def main():
 
     report += ["", "## Raw output", ""]
     for name, run in [("redis-benchmark", xadd)] + \
-            [(f"pair {i} {what}", p[what]) for i, p in enumerate(pairs, 1) for what in p["order"]] + \
+            [(f"{level} conns, pair {i} {what}", p[what])
+             for level, level_pairs in by_level.items() for i, p in enumerate(level_pairs, 1) for what in p["order"]] + \
             [(f"facade {r}/s", fixed[r]) for r in fixed]:
         report += [f"{name}: `{run['command']}`", "", "```", run["raw"], "```", ""]
     report += [f"the floor at {GOAL_RATE}/s: `{floor['command']}`", "", "```", floor["raw"], "```", ""]

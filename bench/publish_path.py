@@ -8,7 +8,7 @@ than the benchmark's saturation phases, so it can tell two builds, or two settin
 (BENCHMARKS.md, rounds 12 and 13).
 
 Usage: python3 bench/publish_path.py [--root CHECKOUT] [--label NAME] [--warmup S] [--rounds N] [--seconds S]
-                                     [--direct] [--java-opts OPTS]
+                                     [--direct] [--java-opts OPTS] [--connections N[,N...]]
 Starts the stack of CHECKOUT (its jars built: ./mvnw package -DskipTests), saturates the facade for --warmup s,
 then prints one JSON line per round and target. Alternate two checkouts (or two --java-opts), stack after stack,
 to compare them; the first round after the warm-up still carries some JIT work.
@@ -37,7 +37,10 @@ def main():
     parser.add_argument("--seconds", type=int, default=10, help="length of each measured round")
     parser.add_argument("--direct", action="store_true", help="also wrk straight to the facade's daprd each round")
     parser.add_argument("--java-opts", default=None, help="JAVA_OPTS for the apps (default: dapr.yaml's)")
+    parser.add_argument("--connections", default=str(bench.CONNECTIONS),
+                        help="wrk's connections, or several (comma-separated), each measured in every round")
     args = parser.parse_args()
+    levels = [int(level) for level in args.connections.split(",")]
     bench.ROOT = args.root.resolve()
 
     hz = os.sysconf("SC_CLK_TCK")
@@ -46,18 +49,19 @@ def main():
         if args.direct:
             targets.append(("direct", bench.DAPRD_PUBLISH, "data", bench.facade_token()))
         for number in range(1, args.rounds + 1):
-            for target, url, body, auth in targets:
+            for connections, (target, url, body, auth) in ((c, t) for c in levels for t in targets):
                 with bench.subscribers_stopped(pids):
                     calls = bulk_calls()
                     before = {name: bench.process_ticks(name, pids[name]) for name in WATCHED}
                     sampler = bench.Sampler({FACADE_JVM: pids[FACADE_JVM]})
-                    result = bench.wrk(url, args.seconds, body=body, token=auth)
+                    result = bench.wrk(url, args.seconds, body=body, token=auth, connections=connections)
                     peak_rss = sampler.stop()[FACADE_JVM]["rss_mib"]
                     after = {name: bench.process_ticks(name, pids[name]) for name in WATCHED}
                     calls = bulk_calls() - calls
                 accepted = result["ok"]
                 print(json.dumps({
-                    "label": args.label, "round": number, "target": target, "requests_per_s": round(result["rps"]),
+                    "label": args.label, "round": number, "target": target, "connections": connections,
+                    "requests_per_s": round(result["rps"]),
                     "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "errors": result["errors"],
                     "events_per_bulk_call": round(accepted / calls, 1) if target == "facade" and calls else None,
                     "cpu_ms_per_request": {name: round(1000 * (after[name] - before[name]) / hz / accepted, 3)
