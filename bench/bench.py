@@ -752,10 +752,20 @@ WARM_STEP_S = 10
 DISCARDED = collections.Counter()
 
 
+DISCARDED_ERRORS = []  # each discarded load that had errors: where, and what wrk saw
+
+
 def discard(run):
-    """Counts a discarded load's requests and errors into DISCARDED; returns the run."""
+    """Counts a discarded load's requests and errors into DISCARDED, and keeps what wrk said of the errors of a load
+    that had any, so that the report can tell where they were; returns the run."""
     DISCARDED["requests"] += run["ok"] + run["errors"]
     DISCARDED["errors"] += run["errors"]
+    if run["errors"]:
+        statuses = {status: n for status, n in run["statuses"].items() if not status.startswith("2")}
+        sockets = next((line.strip() for line in run["raw"].splitlines() if line.strip().startswith("Socket errors")),
+                       "no socket errors")
+        DISCARDED_ERRORS.append(f"{run['errors']} in `{run['command']}` at {time.strftime('%H:%M:%S', time.gmtime())} "
+                                f"UTC (statuses {statuses or 'none'}; {sockets})")
     return run
 
 GOAL_RATE = 1000  # the fan-out goal's rate (BENCHMARKS.md): the floor is measured at it
@@ -936,7 +946,8 @@ def main():
     shares = ", ".join(f"{name.split(' ')[0]} {'?' if v is None else f'{100 * v:.0f} %'}" for name, v in jit_share.items())
     report += [f"Warm-up: {warmed_s:.0f} s at saturation (limit {args.warmup} s); the apps' JIT compilers in its last "
                f"{WARM_STEP_S} s, CPU share of a core: {shares}. Errors in all the load whose figures were discarded "
-               f"(the warm-ups of both stacks): {DISCARDED['errors']} of {DISCARDED['requests']} requests.", ""]
+               f"(the warm-ups of both stacks): {DISCARDED['errors']} of {DISCARDED['requests']} requests"
+               + ("." if not DISCARDED_ERRORS else ": " + "; ".join(DISCARDED_ERRORS) + "."), ""]
     report += ["## Throughput (202s per second) and latency, same load tool, same run", "",
                "| target | requests/s | p50 ms | p90 ms | p99 ms | errors | ratio to direct daprd |",
                "| --- | --- | --- | --- | --- | --- | --- |",
