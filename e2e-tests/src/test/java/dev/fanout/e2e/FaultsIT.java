@@ -46,7 +46,7 @@ class FaultsIT {
   void aSubscriberAppKilledMidStreamLosesNothing() {
     Pair replica = E2eStack.stack().pairs(E2eStack.EMAIL).get(1);
     runScenario("subscriber app SIGKILL", "killapp", E2eStack.EMAIL,
-        () -> killAndAwaitRestart(replica, E2eStack.EMAIL, replica.appProcess().orElseThrow()));
+        () -> killAndAwaitRestart(replica, replica.appProcess().orElseThrow()));
   }
 
   @Test
@@ -63,7 +63,7 @@ class FaultsIT {
       inFlight.add(held.eventId());
       await("the held push reached the gateway").atMost(Duration.ofSeconds(30))
           .until(() -> E2eStack.pushGateway().attempts(held.eventId()) == 1);
-      killAndAwaitRestart(push, E2eStack.PUSH, push.sidecarProcess().orElseThrow());
+      killAndAwaitRestart(push, push.sidecarProcess().orElseThrow());
     });
     String held = inFlight.get(0);
     await("the held event, redelivered after the kill, handled").atMost(Duration.ofSeconds(120))
@@ -242,7 +242,7 @@ class FaultsIT {
    * SIGKILL, as a crash; then, once the runner has read the dead pair's last lines (it does before it says the pair
    * exited), what that pair had done by then; then the restarted pair ready.
    */
-  private static void killAndAwaitRestart(Pair pair, String appId, ProcessHandle victim) {
+  private static void killAndAwaitRestart(Pair pair, ProcessHandle victim) {
     int exits = unexpectedExits(pair);
     victim.destroyForcibly();
     await(pair.name() + " exited").atMost(Duration.ofSeconds(60)).until(() -> unexpectedExits(pair) > exits);

@@ -8,15 +8,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * This app's own daprd. Defaults follow the variables the entrypoint and daprd's launchers set
  * (DAPR_HTTP_PORT, DAPR_GRPC_PORT, DAPR_API_TOKEN, APP_API_TOKEN), see fanout-defaults.yml.
  *
+ * <p>The gRPC channel is the SDK's, built from {@code host} and {@code grpcPort}; the SDK's own
+ * {@code DAPR_GRPC_ENDPOINT} (or {@code -Ddapr.grpc.endpoint}) takes precedence over both when set, while the
+ * readiness probe still asks {@code host}:{@code httpPort}. Nothing here sets it; whoever does must point both at
+ * the same daprd.
+ *
  * @param apiToken what the app must send to daprd (daprd requires it when started with DAPR_API_TOKEN)
  * @param appApiToken what daprd sends to the app on every call; the subscribers refuse calls without it
  * @param timeout how long one call to the sidecar may take (a publish, a state read or write); Redis answers in
  *     well under a millisecond, so this only bounds a sidecar or broker in trouble
  * @param healthTimeout how long a readiness probe waits for daprd's /v1.0/healthz
- *     <p>The gRPC channel is the SDK's, built from {@code host} and {@code grpcPort}; the SDK's own
- *     {@code DAPR_GRPC_ENDPOINT} (or {@code -Ddapr.grpc.endpoint}) takes precedence over both when set, while the
- *     readiness probe still asks {@code host}:{@code httpPort}. Nothing here sets it; whoever does must point both at
- *     the same daprd.
  */
 @ConfigurationProperties("dapr.sidecar")
 public record DaprSidecarProperties(
