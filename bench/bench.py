@@ -841,6 +841,11 @@ def saturation_pairs(stack, pids, duration, token, count, connections=CONNECTION
     return pairs
 
 
+def median_pair(pairs):
+    """The pair with the median ratio (--pairs is odd, so there is one)."""
+    return sorted(pairs, key=lambda p: p["ratio"])[len(pairs) // 2]
+
+
 def facade_phase(stack, pids, duration, rate=0, connections=CONNECTIONS):
     """One measured phase of load on the facade, from a drained system: wrk's figures, every process's resources,
     then, once drained, the fan-out latency, the bulk deliveries of this phase's events and the latencies of the
@@ -918,7 +923,7 @@ def main():
             by_level[level] = saturation_pairs(stack, pids, d, token, args.pairs, level)
         pairs = by_level[levels[0]]
         # The tables below show the pair with the median ratio; the table of pairs shows them all.
-        median = sorted(pairs, key=lambda p: p["ratio"])[len(pairs) // 2]
+        median = median_pair(pairs)
         direct, saturation = median["direct"], median["facade"]
         under_load = saturation["resources"]
         fixed = {}
@@ -969,7 +974,7 @@ def main():
                "| events per bulk publish (facade) |", "| --- | --- | --- | --- | --- | --- |"]
     for level, level_pairs in by_level.items():
         ratios = [p["ratio"] for p in level_pairs]
-        middle = sorted(level_pairs, key=lambda p: p["ratio"])[len(level_pairs) // 2]
+        middle = median_pair(level_pairs)
         calls = [(p["facade"]["events"], p["facade"]["stages"][STAGES[0][1]][0]) for p in level_pairs]
         per_call = [events / count for events, count in calls if count]
         report.append(f"| {level} | {statistics.median(p['direct']['rps'] for p in level_pairs):.0f} | "
